@@ -10,8 +10,12 @@
 //! - [`service`]: the tonic gRPC handlers, the only place that knows gRPC;
 //! - [`cli`]: the `alumni-match` command line.
 
+pub mod cli;
 pub mod domain;
+pub mod engine;
 pub mod index;
+pub mod ranking;
+pub mod service;
 pub mod store;
 pub mod taxonomy;
 

@@ -1,0 +1,199 @@
+//! The `alumni-match` command line: the server and the tools around it.
+
+mod client;
+pub mod config;
+
+use std::{path::PathBuf, sync::Arc};
+
+use clap::{Parser, Subcommand, ValueEnum};
+use serde::Serialize;
+
+use crate::{engine::Engine, service};
+use config::ServeConfig;
+
+/// Opportunity matching for corporate alumni relations, over gRPC.
+#[derive(Debug, Parser)]
+#[command(name = "alumni-match", version, about)]
+pub struct Cli {
+    /// Log filter (tracing's EnvFilter syntax), e.g. "info" or "alumni_match=debug".
+    #[arg(long, global = true, env = "ALUMNI_MATCH_LOG", default_value = "info")]
+    pub log: String,
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the gRPC server (loads the sample data on first start with an empty store).
+    Serve(ServeArgs),
+    /// Stream a JSONL file of alumni or opportunities to a running server.
+    Import {
+        /// What the file holds.
+        #[arg(value_enum)]
+        what: ImportKind,
+        /// JSONL file, one record per line (the format of `data/sample/`).
+        file: PathBuf,
+        /// Server address.
+        #[arg(
+            long,
+            env = "ALUMNI_MATCH_SERVER",
+            default_value = "http://127.0.0.1:50051"
+        )]
+        server: String,
+    },
+    /// Rank alumni for a stored opportunity and print a table.
+    Match {
+        /// The opportunity's id.
+        #[arg(long)]
+        opportunity: String,
+        /// Candidates to show (at most 1000).
+        #[arg(long, default_value_t = 20)]
+        limit: u32,
+        /// Show every score component and the matched and missing skills.
+        #[arg(long)]
+        explain: bool,
+        /// Server address.
+        #[arg(
+            long,
+            env = "ALUMNI_MATCH_SERVER",
+            default_value = "http://127.0.0.1:50051"
+        )]
+        server: String,
+    },
+}
+
+/// Kinds of import file.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum ImportKind {
+    /// Alumni profiles, streamed through `ImportAlumni`.
+    Alumni,
+    /// Opportunities, sent through `UpsertOpportunities` in batches.
+    Opportunities,
+}
+
+/// Flags of `serve`; any flag left out falls back to the config file, the
+/// environment, then the default.
+#[derive(Debug, clap::Args, Serialize)]
+pub struct ServeArgs {
+    /// TOML configuration file.
+    #[arg(long, env = "ALUMNI_MATCH_CONFIG")]
+    #[serde(skip)]
+    pub config: Option<PathBuf>,
+    /// Address to listen on [default: 127.0.0.1:50051].
+    #[arg(long)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub listen: Option<std::net::SocketAddr>,
+    /// Data directory [default: ./alumni-data].
+    #[arg(long)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub data_dir: Option<PathBuf>,
+    /// Dataset to load on first start [default: data/sample].
+    #[arg(long)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sample_dir: Option<PathBuf>,
+    /// Do not load the sample dataset.
+    #[arg(long)]
+    #[serde(skip)]
+    pub no_sample: bool,
+    /// Skill alias table [default: data/taxonomy/skills.tsv].
+    #[arg(long)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub taxonomy_path: Option<PathBuf>,
+    /// Ranking weight profiles (TOML) [default: built-in data/ranking.toml].
+    #[arg(long)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ranking_profiles_path: Option<PathBuf>,
+}
+
+/// Why a command failed.
+#[derive(Debug, thiserror::Error)]
+pub enum CliError {
+    /// Bad configuration.
+    #[error(transparent)]
+    Config(#[from] config::ConfigError),
+    /// The engine failed to start or load data.
+    #[error(transparent)]
+    Engine(#[from] crate::engine::EngineError),
+    /// The server failed.
+    #[error(transparent)]
+    Service(#[from] service::ServiceError),
+    /// A call to the server failed.
+    #[error("{0}")]
+    Client(String),
+}
+
+/// Runs a parsed command line.
+pub async fn run(cli: Cli) -> Result<(), CliError> {
+    match cli.command {
+        Command::Serve(args) => serve(args).await,
+        Command::Import { what, file, server } => client::import(what, &file, &server).await,
+        Command::Match {
+            opportunity,
+            limit,
+            explain,
+            server,
+        } => client::match_table(&opportunity, limit, explain, &server).await,
+    }
+}
+
+async fn serve(args: ServeArgs) -> Result<(), CliError> {
+    let mut config = ServeConfig::load(args.config.as_ref(), &args)?;
+    if args.no_sample {
+        config.sample_dir = None;
+    }
+    let engine_config = config.engine_config()?;
+    let engine = tokio::task::spawn_blocking(move || Engine::open(engine_config))
+        .await
+        .map_err(|e| CliError::Client(format!("start-up task failed: {e}")))??;
+    let engine = Arc::new(engine);
+    if let Some(sample) = config.sample_dir.clone()
+        && engine.count_alumni()? == 0
+    {
+        if sample.join("alumni.jsonl").exists() {
+            let loader = engine.clone();
+            let dir = sample.clone();
+            let (alumni, opportunities) =
+                tokio::task::spawn_blocking(move || loader.load_dataset(&dir))
+                    .await
+                    .map_err(|e| CliError::Client(format!("sample load failed: {e}")))??;
+            tracing::info!(alumni, opportunities, dir = %sample.display(), "empty store: loaded the sample dataset");
+        } else {
+            tracing::info!(dir = %sample.display(), "empty store and no sample dataset there; starting empty");
+        }
+    }
+    let listener = tokio::net::TcpListener::bind(config.listen)
+        .await
+        .map_err(service::ServiceError::Io)?;
+    service::serve(engine, listener, config.server_options(), shutdown_signal()).await?;
+    Ok(())
+}
+
+/// Completes on SIGINT (Ctrl-C) or SIGTERM.
+pub async fn shutdown_signal() {
+    let interrupt = async {
+        if let Err(error) = tokio::signal::ctrl_c().await {
+            tracing::warn!(%error, "cannot listen for Ctrl-C");
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(error) => {
+                tracing::warn!(%error, "cannot listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = interrupt => {},
+        () = terminate => {},
+    }
+}

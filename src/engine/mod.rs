@@ -1,0 +1,640 @@
+//! The engine: store, index and ranking wired together behind one synchronous API.
+//!
+//! This is alumni-match without gRPC: the service layer calls it from blocking
+//! tasks, and tests and tools can call it directly. It owns the write path
+//! (validate, write durably, signal the indexer) and the read path (retrieve with
+//! gates, re-check against the store, rank).
+
+mod indexer;
+mod paging;
+
+use std::{
+    collections::HashMap,
+    fs,
+    io::{BufRead, BufReader},
+    path::{Path, PathBuf},
+    sync::{Arc, Mutex, mpsc},
+    thread,
+    time::Duration,
+};
+
+use tokio::sync::watch;
+
+use crate::{
+    domain::{
+        Alumnus, Opportunity, OpportunityKind, OpportunityStatus, Timestamp, Violations,
+        validation::{MAX_BATCH_ITEMS, validate_alumnus, validate_opportunity},
+    },
+    index::{AlumniIndex, IndexError, RetrievalQuery},
+    ranking::{
+        self, PoolEntry, PreparedOpportunity, RankingContext, RankingProfiles, ScoredCandidate,
+    },
+    store::{OpportunityFilter, Store, StoreError},
+    taxonomy::{Taxonomy, TaxonomyError},
+};
+use indexer::{Indexer, Signal};
+pub use paging::PageToken;
+
+/// Candidates per page when the request does not say.
+pub const DEFAULT_MATCH_LIMIT: u32 = 20;
+/// Most candidates per page.
+pub const MAX_MATCH_LIMIT: u32 = 1_000;
+/// Opportunities per page when the request does not say.
+pub const DEFAULT_LIST_PAGE_SIZE: u32 = 50;
+/// Most opportunities per page.
+pub const MAX_LIST_PAGE_SIZE: u32 = 1_000;
+
+/// Errors of the engine, as the service maps them to status codes.
+#[derive(Debug, thiserror::Error)]
+pub enum EngineError {
+    /// The request breaks input rules; nothing was written.
+    #[error("invalid request: {} violation(s)", .0.items().len())]
+    Invalid(Violations),
+    /// A referenced record does not exist.
+    #[error("{entity} {id:?} not found")]
+    NotFound {
+        /// "alumnus" or "opportunity".
+        entity: &'static str,
+        /// The id asked for.
+        id: String,
+    },
+    /// The system of record failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// The search index failed.
+    #[error(transparent)]
+    Index(#[from] IndexError),
+    /// The skill taxonomy could not be loaded.
+    #[error(transparent)]
+    Taxonomy(#[from] TaxonomyError),
+    /// A data file could not be read.
+    #[error("{path}: {message}")]
+    DataFile {
+        /// The file.
+        path: String,
+        /// What went wrong.
+        message: String,
+    },
+    /// The engine is shutting down.
+    #[error("the engine is shutting down")]
+    ShuttingDown,
+}
+
+impl From<Violations> for EngineError {
+    fn from(violations: Violations) -> Self {
+        Self::Invalid(violations)
+    }
+}
+
+/// How the engine is set up.
+#[derive(Debug, Clone)]
+pub struct EngineConfig {
+    /// Directory for the store file and the index directory.
+    pub data_dir: PathBuf,
+    /// The skill alias table; `None` or a missing file means no aliases.
+    pub taxonomy_path: Option<PathBuf>,
+    /// Weight profiles per kind.
+    pub profiles: RankingProfiles,
+    /// How many alumni retrieval hands to ranking per query.
+    pub retrieval_pool: usize,
+    /// Longest time between an acknowledged write and its index commit (plus the commit itself).
+    pub commit_interval: Duration,
+    /// Index writer threads.
+    pub indexer_threads: usize,
+    /// Index writer memory budget, in bytes.
+    pub indexer_memory_bytes: usize,
+}
+
+impl EngineConfig {
+    /// Defaults for a data directory.
+    pub fn new(data_dir: impl Into<PathBuf>) -> Self {
+        Self {
+            data_dir: data_dir.into(),
+            taxonomy_path: None,
+            profiles: RankingProfiles::defaults(),
+            retrieval_pool: 1_000,
+            commit_interval: Duration::from_millis(250),
+            indexer_threads: 1,
+            indexer_memory_bytes: 128 * 1024 * 1024,
+        }
+    }
+}
+
+/// What to match against.
+#[derive(Debug, Clone)]
+pub enum MatchTarget {
+    /// A stored opportunity, by id.
+    Stored(String),
+    /// An ad-hoc opportunity (validated, not stored).
+    AdHoc(Opportunity),
+}
+
+/// Options of a match.
+#[derive(Debug, Clone, Default)]
+pub struct MatchOptions {
+    /// Page size; 0 = [`DEFAULT_MATCH_LIMIT`].
+    pub limit: u32,
+    /// From the previous page; empty for the first.
+    pub page_token: String,
+    /// Weight overrides by component name.
+    pub weights: HashMap<String, f64>,
+    /// Only alumni with every required skill.
+    pub require_all_required_skills: bool,
+}
+
+/// One page of a ranking.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MatchPage {
+    /// Candidates with their 1-based rank in the whole ranking.
+    pub candidates: Vec<(u32, ScoredCandidate)>,
+    /// Alumni that pass every gate and filter.
+    pub total_eligible: u64,
+    /// Token for the next page; empty when there is none.
+    pub next_page_token: String,
+}
+
+/// The matching engine. Share it behind an `Arc`.
+pub struct Engine {
+    store: Arc<Store>,
+    index: Arc<AlumniIndex>,
+    taxonomy: Arc<Taxonomy>,
+    profiles: RankingProfiles,
+    retrieval_pool: usize,
+    signals: Mutex<Option<mpsc::Sender<Signal>>>,
+    applied: watch::Receiver<u64>,
+    indexer: Mutex<Option<thread::JoinHandle<()>>>,
+}
+
+impl Engine {
+    /// Opens the store and index under `config.data_dir`, brings the index up to
+    /// date with the store (replaying the change log, or rebuilding when the index
+    /// is missing, damaged or too far behind), and starts the indexer.
+    pub fn open(config: EngineConfig) -> Result<Self, EngineError> {
+        fs::create_dir_all(&config.data_dir).map_err(|e| EngineError::DataFile {
+            path: config.data_dir.display().to_string(),
+            message: e.to_string(),
+        })?;
+        let taxonomy = match &config.taxonomy_path {
+            Some(path) if path.exists() => Taxonomy::load(path)?,
+            Some(path) => {
+                tracing::warn!(path = %path.display(), "skill taxonomy not found; matching skills by normalised text only");
+                Taxonomy::empty()
+            }
+            None => Taxonomy::empty(),
+        };
+        tracing::info!(skills = taxonomy.len(), "skill taxonomy loaded");
+        let store = Arc::new(Store::open(&config.data_dir.join("store.redb"))?);
+        let (index, payload) = AlumniIndex::open(&config.data_dir.join("index"))?;
+        let index = Arc::new(index);
+        let taxonomy = Arc::new(taxonomy);
+        let mut writer = index.writer(config.indexer_threads, config.indexer_memory_bytes)?;
+
+        let store_seq = store.alumni_seq()?;
+        let replayable = |from: u64| -> Result<bool, EngineError> {
+            Ok(from == store_seq
+                || store
+                    .oldest_change()?
+                    .is_some_and(|oldest| oldest <= from + 1))
+        };
+        let applied = match payload {
+            Some(p) if p.alumni_seq <= store_seq && replayable(p.alumni_seq)? => p.alumni_seq,
+            None if store_seq == 0 => 0,
+            _ => {
+                tracing::info!(
+                    alumni = store.count_alumni()?,
+                    "rebuilding the search index from the store"
+                );
+                index.clear(&mut writer)?;
+                let mut done = 0usize;
+                let seq = store.scan_alumni(10_000, |batch| {
+                    for alumnus in &batch {
+                        index
+                            .stage(&writer, &taxonomy, &alumnus.id, Some(alumnus))
+                            .map_err(|e| {
+                                StoreError::Database(redb::Error::Corrupted(e.to_string()))
+                            })?;
+                    }
+                    done += batch.len();
+                    tracing::info!(done, "rebuilding the search index");
+                    Ok(())
+                })?;
+                index.commit(&mut writer, seq)?;
+                seq
+            }
+        };
+        let (applied_tx, applied_rx) = watch::channel(applied);
+        let mut indexer = Indexer {
+            store: store.clone(),
+            index: index.clone(),
+            taxonomy: taxonomy.clone(),
+            writer,
+            applied: applied_tx,
+            commit_interval: config.commit_interval,
+        };
+        indexer.catch_up()?;
+        tracing::info!(
+            documents = index.num_docs(),
+            seq = *applied_rx.borrow(),
+            "search index is current"
+        );
+        let (signals_tx, signals_rx) = mpsc::channel();
+        let handle = indexer.spawn(signals_rx);
+        Ok(Self {
+            store,
+            index,
+            taxonomy,
+            profiles: config.profiles,
+            retrieval_pool: config.retrieval_pool.max(1),
+            signals: Mutex::new(Some(signals_tx)),
+            applied: applied_rx,
+            indexer: Mutex::new(Some(handle)),
+        })
+    }
+
+    fn signal_indexer(&self) {
+        if let Ok(guard) = self.signals.lock()
+            && let Some(sender) = guard.as_ref()
+        {
+            // A send fails only when the indexer has stopped, i.e. during shutdown;
+            // the write is durable and the next start-up replays it.
+            let _ = sender.send(Signal::Changed);
+        }
+    }
+
+    /// Validates and durably writes alumni (all or none). Returns the change-log
+    /// sequence to wait for with [`Engine::wait_indexed`].
+    pub fn upsert_alumni(&self, mut alumni: Vec<Alumnus>, path: &str) -> Result<u64, EngineError> {
+        let mut violations = Violations::new();
+        if alumni.is_empty() {
+            violations.add(path, "must contain at least one alumnus");
+        }
+        violations.check_count(path, alumni.len(), MAX_BATCH_ITEMS);
+        let mut seen = HashMap::new();
+        for (i, alumnus) in alumni.iter().enumerate() {
+            validate_alumnus(alumnus, &format!("{path}[{i}]"), &mut violations);
+            if let Some(first) = seen.insert(alumnus.id.as_str(), i) {
+                violations.add(
+                    format!("{path}[{i}].id"),
+                    format!("duplicates the id of {path}[{first}]"),
+                );
+            }
+        }
+        violations.into_result()?;
+        self.write_alumni(&mut alumni)
+    }
+
+    /// Durably writes alumni that the caller has already validated.
+    pub fn write_alumni(&self, alumni: &mut [Alumnus]) -> Result<u64, EngineError> {
+        let now = Timestamp::now();
+        for alumnus in alumni.iter_mut() {
+            alumnus.updated_at.get_or_insert(now);
+        }
+        let seq = self.store.upsert_alumni(alumni)?;
+        self.signal_indexer();
+        Ok(seq)
+    }
+
+    /// Deletes alumni by id: `(deleted ids, unknown ids, sequence)`.
+    pub fn delete_alumni(
+        &self,
+        ids: Vec<String>,
+    ) -> Result<(Vec<String>, Vec<String>, u64), EngineError> {
+        let mut violations = Violations::new();
+        if ids.is_empty() {
+            violations.add("ids", "must contain at least one id");
+        }
+        violations.check_count("ids", ids.len(), MAX_BATCH_ITEMS);
+        for (i, id) in ids.iter().enumerate() {
+            violations.check_id(&format!("ids[{i}]"), id);
+        }
+        violations.into_result()?;
+        let outcome = self.store.delete_alumni(&ids)?;
+        self.signal_indexer();
+        Ok((outcome.deleted, outcome.not_found, outcome.seq))
+    }
+
+    /// Reads one alumnus.
+    pub fn get_alumnus(&self, id: &str) -> Result<Alumnus, EngineError> {
+        check_id_argument("id", id)?;
+        self.store
+            .get_alumnus(id)?
+            .ok_or_else(|| EngineError::NotFound {
+                entity: "alumnus",
+                id: id.to_owned(),
+            })
+    }
+
+    /// Number of stored alumni.
+    pub fn count_alumni(&self) -> Result<u64, EngineError> {
+        Ok(self.store.count_alumni()?)
+    }
+
+    /// The change-log sequence the index has applied.
+    pub fn indexed_seq(&self) -> u64 {
+        *self.applied.borrow()
+    }
+
+    /// Waits until the index reflects every write up to `seq`, or `timeout` passes.
+    /// Returns whether it got there.
+    pub async fn wait_indexed(&self, seq: u64, timeout: Duration) -> bool {
+        let mut applied = self.applied.clone();
+        tokio::time::timeout(timeout, applied.wait_for(|&applied| applied >= seq))
+            .await
+            .is_ok_and(|r| r.is_ok())
+    }
+
+    /// Validates and durably writes opportunities (all or none).
+    pub fn upsert_opportunities(
+        &self,
+        opportunities: Vec<Opportunity>,
+    ) -> Result<usize, EngineError> {
+        let mut violations = Violations::new();
+        if opportunities.is_empty() {
+            violations.add("opportunities", "must contain at least one opportunity");
+        }
+        violations.check_count("opportunities", opportunities.len(), MAX_BATCH_ITEMS);
+        let mut seen = HashMap::new();
+        for (i, opportunity) in opportunities.iter().enumerate() {
+            validate_opportunity(
+                opportunity,
+                &format!("opportunities[{i}]"),
+                true,
+                &mut violations,
+            );
+            if let Some(first) = seen.insert(opportunity.id.as_str(), i) {
+                violations.add(
+                    format!("opportunities[{i}].id"),
+                    format!("duplicates the id of opportunities[{first}]"),
+                );
+            }
+        }
+        violations.into_result()?;
+        self.store
+            .upsert_opportunities(&opportunities, Timestamp::now())?;
+        Ok(opportunities.len())
+    }
+
+    /// Reads one opportunity.
+    pub fn get_opportunity(&self, id: &str) -> Result<Opportunity, EngineError> {
+        check_id_argument("id", id)?;
+        self.store
+            .get_opportunity(id)?
+            .ok_or_else(|| EngineError::NotFound {
+                entity: "opportunity",
+                id: id.to_owned(),
+            })
+    }
+
+    /// Lists opportunities in id order: `(page, next page token)`.
+    pub fn list_opportunities(
+        &self,
+        kind: Option<OpportunityKind>,
+        status: Option<OpportunityStatus>,
+        page_size: u32,
+        page_token: &str,
+    ) -> Result<(Vec<Opportunity>, String), EngineError> {
+        let mut violations = Violations::new();
+        if page_size > MAX_LIST_PAGE_SIZE {
+            violations.add("page_size", format!("must be at most {MAX_LIST_PAGE_SIZE}"));
+        }
+        let after = if page_token.is_empty() {
+            None
+        } else {
+            match paging::decode_list_token(page_token) {
+                Some(after) => Some(after),
+                None => {
+                    violations.add("page_token", "is not a token returned by ListOpportunities");
+                    None
+                }
+            }
+        };
+        violations.into_result()?;
+        let size = if page_size == 0 {
+            DEFAULT_LIST_PAGE_SIZE
+        } else {
+            page_size
+        } as usize;
+        let (page, more) = self.store.list_opportunities(
+            OpportunityFilter { kind, status },
+            after.as_deref(),
+            size,
+        )?;
+        let next = match (more, page.last()) {
+            (true, Some(last)) => paging::encode_list_token(&last.id),
+            _ => String::new(),
+        };
+        Ok((page, next))
+    }
+
+    /// Closes an opportunity.
+    pub fn close_opportunity(&self, id: &str) -> Result<Opportunity, EngineError> {
+        check_id_argument("id", id)?;
+        self.store
+            .close_opportunity(id)?
+            .ok_or_else(|| EngineError::NotFound {
+                entity: "opportunity",
+                id: id.to_owned(),
+            })
+    }
+
+    /// Ranks alumni for a stored or ad-hoc opportunity.
+    pub fn match_alumni(
+        &self,
+        target: MatchTarget,
+        options: MatchOptions,
+    ) -> Result<MatchPage, EngineError> {
+        let mut violations = Violations::new();
+        let opportunity = match target {
+            MatchTarget::Stored(id) => {
+                violations.check_id("opportunity_id", &id);
+                violations.into_result()?;
+                violations = Violations::new();
+                self.get_opportunity(&id)?
+            }
+            MatchTarget::AdHoc(opportunity) => {
+                validate_opportunity(&opportunity, "opportunity", false, &mut violations);
+                opportunity
+            }
+        };
+        if options.limit > MAX_MATCH_LIMIT {
+            violations.add("limit", format!("must be at most {MAX_MATCH_LIMIT}"));
+        }
+        let profile = match self
+            .profiles
+            .profile(opportunity.kind)
+            .with_overrides(&options.weights)
+        {
+            Ok(profile) => Some(profile),
+            Err(error) => {
+                let field = match &error {
+                    ranking::WeightError::UnknownComponent { name, .. }
+                    | ranking::WeightError::InvalidWeight { name, .. } => {
+                        format!("weights[{name}]")
+                    }
+                    _ => "weights".to_owned(),
+                };
+                violations.add(field, error.to_string());
+                None
+            }
+        };
+        let fingerprint = paging::fingerprint(&opportunity, &options);
+        let offset = match PageToken::decode(&options.page_token, fingerprint) {
+            Ok(token) => token.offset,
+            Err(message) => {
+                violations.add("page_token", message);
+                0
+            }
+        };
+        violations.into_result()?;
+        let Some(profile) = profile else {
+            return Err(EngineError::Invalid(Violations::new()));
+        };
+        let limit = if options.limit == 0 {
+            DEFAULT_MATCH_LIMIT
+        } else {
+            options.limit
+        } as usize;
+
+        let prepared = PreparedOpportunity::new(opportunity, &self.taxonomy);
+        let query = RetrievalQuery::for_opportunity(
+            &prepared.opportunity,
+            &self.taxonomy,
+            options.require_all_required_skills,
+        );
+        let searcher = self.index.searcher();
+        let retrieved = self
+            .index
+            .retrieve(&searcher, &query, self.retrieval_pool)?;
+        let ids: Vec<&str> = retrieved.hits.iter().map(|h| h.id.as_str()).collect();
+        let records = self.store.get_alumni(&ids)?;
+        let pool: Vec<PoolEntry> = retrieved
+            .hits
+            .iter()
+            .zip(records)
+            .filter_map(|(hit, record)| {
+                record.map(|alumnus| PoolEntry {
+                    alumnus,
+                    bm25: hit.bm25,
+                })
+            })
+            .collect();
+        let context = RankingContext {
+            opportunity: &prepared,
+            profile: &profile,
+            taxonomy: &self.taxonomy,
+            now: Timestamp::now(),
+            require_all_required_skills: options.require_all_required_skills,
+        };
+        let ranked = ranking::rank(&context, pool);
+        let end = (offset + limit).min(ranked.len());
+        let next_page_token = if end < ranked.len() {
+            PageToken {
+                fingerprint,
+                offset: end,
+            }
+            .encode()
+        } else {
+            String::new()
+        };
+        let candidates = ranked
+            .into_iter()
+            .enumerate()
+            .skip(offset)
+            .take(limit)
+            .map(|(i, c)| (u32::try_from(i + 1).unwrap_or(u32::MAX), c))
+            .collect();
+        Ok(MatchPage {
+            candidates,
+            total_eligible: retrieved.total_eligible,
+            next_page_token,
+        })
+    }
+
+    /// Loads `alumni.jsonl` and `opportunities.jsonl` from `dir` (the project's JSONL
+    /// format: one domain record per line). Every record is validated; a bad line
+    /// stops the load with its line number. Returns `(alumni, opportunities)` loaded.
+    pub fn load_dataset(&self, dir: &Path) -> Result<(usize, usize), EngineError> {
+        let mut alumni_count = 0;
+        for_each_jsonl_chunk::<Alumnus>(
+            &dir.join("alumni.jsonl"),
+            MAX_BATCH_ITEMS,
+            |chunk, first_line| {
+                alumni_count += chunk.len();
+                self.upsert_alumni(chunk, &format!("alumni.jsonl:{first_line}+"))?;
+                Ok(())
+            },
+        )?;
+        let mut opportunity_count = 0;
+        for_each_jsonl_chunk::<Opportunity>(
+            &dir.join("opportunities.jsonl"),
+            MAX_BATCH_ITEMS,
+            |chunk, _| {
+                opportunity_count += chunk.len();
+                self.upsert_opportunities(chunk)?;
+                Ok(())
+            },
+        )?;
+        Ok((alumni_count, opportunity_count))
+    }
+
+    /// Applies what the indexer has pending and stops it. Idempotent.
+    pub fn shutdown(&self) {
+        if let Ok(mut signals) = self.signals.lock()
+            && let Some(sender) = signals.take()
+        {
+            let _ = sender.send(Signal::Shutdown);
+        }
+        if let Ok(mut handle) = self.indexer.lock()
+            && let Some(handle) = handle.take()
+            && handle.join().is_err()
+        {
+            tracing::error!("the indexer thread panicked");
+        }
+    }
+}
+
+impl Drop for Engine {
+    fn drop(&mut self) {
+        self.shutdown();
+    }
+}
+
+fn check_id_argument(field: &str, id: &str) -> Result<(), EngineError> {
+    let mut violations = Violations::new();
+    violations.check_id(field, id);
+    Ok(violations.into_result()?)
+}
+
+/// Reads a JSONL file in chunks of `chunk` records, calling `visit(records, first line number)`.
+pub fn for_each_jsonl_chunk<T: serde::de::DeserializeOwned>(
+    path: &Path,
+    chunk: usize,
+    mut visit: impl FnMut(Vec<T>, usize) -> Result<(), EngineError>,
+) -> Result<(), EngineError> {
+    let file_error = |message: String| EngineError::DataFile {
+        path: path.display().to_string(),
+        message,
+    };
+    let file = fs::File::open(path).map_err(|e| file_error(e.to_string()))?;
+    let mut batch = Vec::with_capacity(chunk);
+    let mut first_line = 1;
+    for (i, line) in BufReader::new(file).lines().enumerate() {
+        let line = line.map_err(|e| file_error(format!("line {}: {e}", i + 1)))?;
+        if line.trim().is_empty() {
+            continue;
+        }
+        if batch.is_empty() {
+            first_line = i + 1;
+        }
+        batch.push(
+            serde_json::from_str(&line).map_err(|e| file_error(format!("line {}: {e}", i + 1)))?,
+        );
+        if batch.len() == chunk {
+            visit(std::mem::take(&mut batch), first_line)?;
+        }
+    }
+    if !batch.is_empty() {
+        visit(batch, first_line)?;
+    }
+    Ok(())
+}

@@ -1,0 +1,255 @@
+//! Ranking: turns a retrieved pool of alumni into an ordered, explained shortlist.
+//!
+//! Retrieval (the index) finds alumni by BM25 with the gates applied inside the
+//! query; here each candidate is re-checked against the gates on its current
+//! stored record (the index may lag the store by up to a commit interval),
+//! features are computed in parallel with rayon, and the score is the weighted
+//! sum of the kind's components, so every explanation adds up to the score.
+
+pub mod features;
+pub mod model;
+
+use rayon::prelude::*;
+
+pub use features::{SkillEvidence, SkillMatch};
+pub use model::{Component, RankingProfiles, WeightError, WeightProfile};
+
+use crate::{
+    domain::{Alumnus, Opportunity, OpportunityKind, PartialDate, Timestamp},
+    taxonomy::{CanonicalSkill, Taxonomy},
+};
+
+/// An opportunity with its skills resolved through the taxonomy once per query.
+#[derive(Debug, Clone)]
+pub struct PreparedOpportunity {
+    /// The opportunity as given.
+    pub opportunity: Opportunity,
+    /// Required skills, canonical, without duplicates.
+    pub required: Vec<CanonicalSkill>,
+    /// Preferred skills, canonical, without duplicates or required ones.
+    pub preferred: Vec<CanonicalSkill>,
+}
+
+impl PreparedOpportunity {
+    /// Resolves the opportunity's skills.
+    pub fn new(opportunity: Opportunity, taxonomy: &Taxonomy) -> Self {
+        let mut required: Vec<CanonicalSkill> = Vec::new();
+        for skill in &opportunity.required_skills {
+            let canonical = taxonomy.canonical_skill(skill);
+            if !required.iter().any(|s| s.key == canonical.key) {
+                required.push(canonical);
+            }
+        }
+        let mut preferred: Vec<CanonicalSkill> = Vec::new();
+        for skill in &opportunity.preferred_skills {
+            let canonical = taxonomy.canonical_skill(skill);
+            if !required
+                .iter()
+                .chain(&preferred)
+                .any(|s| s.key == canonical.key)
+            {
+                preferred.push(canonical);
+            }
+        }
+        Self {
+            opportunity,
+            required,
+            preferred,
+        }
+    }
+}
+
+/// Everything that shapes one ranking besides the candidates.
+#[derive(Debug, Clone, Copy)]
+pub struct RankingContext<'a> {
+    /// The opportunity.
+    pub opportunity: &'a PreparedOpportunity,
+    /// The weights in force.
+    pub profile: &'a WeightProfile,
+    /// For skill resolution and related skills.
+    pub taxonomy: &'a Taxonomy,
+    /// "Now", fixed for the whole ranking so scores are consistent.
+    pub now: Timestamp,
+    /// Drop candidates lacking any required skill.
+    pub require_all_required_skills: bool,
+}
+
+/// A retrieved alumnus with its text relevance.
+#[derive(Debug, Clone)]
+pub struct PoolEntry {
+    /// The current stored record.
+    pub alumnus: Alumnus,
+    /// BM25 from retrieval.
+    pub bm25: f32,
+}
+
+/// One component of a candidate's score.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ScoreComponent {
+    /// Which component.
+    pub component: Component,
+    /// Feature value in [0, 1].
+    pub value: f64,
+    /// Normalised weight.
+    pub weight: f64,
+    /// `value * weight`.
+    pub contribution: f64,
+}
+
+/// A ranked, explained candidate.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ScoredCandidate {
+    /// The alumnus.
+    pub alumnus_id: String,
+    /// Name to show.
+    pub display_name: String,
+    /// Sum of the components' contributions, in [0, 1].
+    pub score: f64,
+    /// Every component of the profile, in profile order.
+    pub components: Vec<ScoreComponent>,
+    /// Opportunity skills the alumnus has (canonical names; related ones marked).
+    pub matched_skills: Vec<String>,
+    /// Required skills the alumnus lacks (canonical names).
+    pub missing_required_skills: Vec<String>,
+    /// One human-readable line.
+    pub reason: String,
+}
+
+/// Scores the pool in parallel and returns candidates best first (ties by id).
+/// Candidates that fail a gate or the required-skill filter are dropped.
+pub fn rank(context: &RankingContext<'_>, pool: Vec<PoolEntry>) -> Vec<ScoredCandidate> {
+    let kind = context.opportunity.opportunity.kind;
+    let best_bm25 = pool.iter().map(|e| e.bm25).fold(0.0f32, f32::max);
+    let mut scored: Vec<ScoredCandidate> = pool
+        .into_par_iter()
+        .filter(|entry| entry.alumnus.passes_gates(kind))
+        .filter_map(|entry| score_one(context, &entry, best_bm25))
+        .collect();
+    scored.sort_by(|a, b| {
+        b.score
+            .total_cmp(&a.score)
+            .then_with(|| a.alumnus_id.cmp(&b.alumnus_id))
+    });
+    scored
+}
+
+fn score_one(
+    context: &RankingContext<'_>,
+    entry: &PoolEntry,
+    best_bm25: f32,
+) -> Option<ScoredCandidate> {
+    let today = PartialDate::from_timestamp(context.now);
+    let alumnus = &entry.alumnus;
+    let evidence = SkillEvidence::new(alumnus, context.taxonomy, today);
+    let required = evidence.match_all(&context.opportunity.required, context.taxonomy);
+    if context.require_all_required_skills && required.iter().any(|m| !m.exact()) {
+        return None;
+    }
+    let preferred = evidence.match_all(&context.opportunity.preferred, context.taxonomy);
+    let opportunity = &context.opportunity.opportunity;
+
+    let mut components = Vec::with_capacity(context.profile.weights().len());
+    let mut score = 0.0;
+    for &(component, weight) in context.profile.weights() {
+        let value = match component {
+            Component::RequiredSkills => features::coverage(&required),
+            Component::PreferredSkills => features::coverage(&preferred),
+            Component::TextRelevance => {
+                if best_bm25 > 0.0 {
+                    f64::from(entry.bm25 / best_bm25).clamp(0.0, 1.0)
+                } else {
+                    0.0
+                }
+            }
+            Component::ConditionsFit => features::conditions_fit(alumnus, opportunity),
+            Component::Engagement => features::engagement(alumnus, context.now),
+        };
+        let contribution = value * weight;
+        score += contribution;
+        components.push(ScoreComponent {
+            component,
+            value,
+            weight,
+            contribution,
+        });
+    }
+
+    let matched_skills = required
+        .iter()
+        .chain(&preferred)
+        .filter_map(|m| match m {
+            SkillMatch::Exact { skill, .. } => Some(skill.display.clone()),
+            SkillMatch::Related { skill, via, .. } => {
+                Some(format!("{} (related: {via})", skill.display))
+            }
+            SkillMatch::Missing { .. } => None,
+        })
+        .collect();
+    let missing_required_skills = required
+        .iter()
+        .filter_map(|m| match m {
+            SkillMatch::Missing { skill } => Some(skill.display.clone()),
+            _ => None,
+        })
+        .collect();
+    let reason = reason_line(alumnus, opportunity.kind, &required, today);
+    Some(ScoredCandidate {
+        alumnus_id: alumnus.id.clone(),
+        display_name: alumnus.display_name.clone(),
+        score,
+        components,
+        matched_skills,
+        missing_required_skills,
+        reason,
+    })
+}
+
+/// "8 yrs Rust, last used 2025; 3/4 required skills; left 3 yrs ago; open to rehire".
+/// Built only from skills, dates and opt-ins, never from the reason for leaving.
+fn reason_line(
+    alumnus: &Alumnus,
+    kind: OpportunityKind,
+    required: &[SkillMatch],
+    today: PartialDate,
+) -> String {
+    let mut parts = Vec::new();
+    let mut strongest: Vec<&SkillMatch> = required.iter().filter(|m| m.exact()).collect();
+    strongest.sort_by(|a, b| b.strength().total_cmp(&a.strength()));
+    for m in strongest.iter().take(2) {
+        if let SkillMatch::Exact {
+            skill,
+            years,
+            last_used_year,
+            ..
+        } = m
+        {
+            let mut text = format!("{} yrs {}", format_years(*years), skill.display);
+            if let Some(year) = last_used_year {
+                text.push_str(&format!(", last used {year}"));
+            }
+            parts.push(text);
+        }
+    }
+    if !required.is_empty() {
+        let have = required.iter().filter(|m| m.exact()).count();
+        parts.push(format!("{have}/{} required skills", required.len()));
+    }
+    if let Some(left_on) = alumnus.departure.left_on {
+        let years = left_on.years_until(&today).max(0.0);
+        parts.push(if years < 1.0 {
+            "left under a year ago".to_string()
+        } else {
+            format!("left {} yrs ago", years.floor())
+        });
+    }
+    parts.push(format!("open to {}", kind.as_str()));
+    parts.join("; ")
+}
+
+fn format_years(years: f32) -> String {
+    if years.fract().abs() < 0.05 {
+        format!("{}", years.round())
+    } else {
+        format!("{years:.1}")
+    }
+}

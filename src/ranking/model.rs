@@ -1,0 +1,282 @@
+//! Weight profiles: which components make up a kind's score and how much each counts.
+
+use std::collections::{BTreeMap, HashMap};
+
+use serde::Deserialize;
+
+use crate::domain::OpportunityKind;
+
+/// The default profiles, `data/ranking.toml`, compiled in so the binary works anywhere.
+pub const DEFAULT_PROFILES_TOML: &str = include_str!("../../data/ranking.toml");
+
+/// One term of the score.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Component {
+    /// Coverage of required skills, weighted by years, recency and level.
+    RequiredSkills,
+    /// Coverage of preferred skills.
+    PreferredSkills,
+    /// BM25 relevance relative to the best retrieved candidate.
+    TextRelevance,
+    /// Work mode, employment type and location fit.
+    ConditionsFit,
+    /// Recency of activity in the alumni programme.
+    Engagement,
+}
+
+impl Component {
+    /// Every component.
+    pub const ALL: [Component; 5] = [
+        Self::RequiredSkills,
+        Self::PreferredSkills,
+        Self::TextRelevance,
+        Self::ConditionsFit,
+        Self::Engagement,
+    ];
+
+    /// The name used in configuration, requests and explanations.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::RequiredSkills => "required_skills",
+            Self::PreferredSkills => "preferred_skills",
+            Self::TextRelevance => "text_relevance",
+            Self::ConditionsFit => "conditions_fit",
+            Self::Engagement => "engagement",
+        }
+    }
+
+    /// Looks a component up by name.
+    pub fn from_name(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|c| c.name() == name)
+    }
+}
+
+/// Why a weight profile or an override was rejected.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum WeightError {
+    /// The name is not a component of the kind's profile.
+    #[error("unknown score component {name:?}; known: {known}")]
+    UnknownComponent {
+        /// The name given.
+        name: String,
+        /// The names that exist, comma-separated.
+        known: String,
+    },
+    /// Negative, NaN or infinite.
+    #[error("weight of {name:?} must be a finite number >= 0, got {value}")]
+    InvalidWeight {
+        /// The component.
+        name: String,
+        /// The value given.
+        value: f64,
+    },
+    /// Every weight is zero, so no score can be formed.
+    #[error("at least one weight must be greater than 0")]
+    AllZero,
+    /// The profiles file does not parse or lacks a kind.
+    #[error("ranking profiles: {0}")]
+    Config(String),
+}
+
+/// A kind's components with weights that sum to 1.
+#[derive(Debug, Clone, PartialEq)]
+pub struct WeightProfile {
+    weights: Vec<(Component, f64)>,
+}
+
+impl WeightProfile {
+    /// Builds a profile from raw weights, checking and normalising them.
+    pub fn new(raw: impl IntoIterator<Item = (Component, f64)>) -> Result<Self, WeightError> {
+        let mut weights: Vec<(Component, f64)> = raw.into_iter().collect();
+        weights.sort_by_key(|(c, _)| *c);
+        weights.dedup_by_key(|(c, _)| *c);
+        for (component, value) in &weights {
+            if !value.is_finite() || *value < 0.0 {
+                return Err(WeightError::InvalidWeight {
+                    name: component.name().into(),
+                    value: *value,
+                });
+            }
+        }
+        let total: f64 = weights.iter().map(|(_, w)| w).sum();
+        if total <= 0.0 {
+            return Err(WeightError::AllZero);
+        }
+        for (_, w) in &mut weights {
+            *w /= total;
+        }
+        Ok(Self { weights })
+    }
+
+    /// The components and their normalised weights, in a fixed order.
+    pub fn weights(&self) -> &[(Component, f64)] {
+        &self.weights
+    }
+
+    /// The normalised weight of a component (0 when absent).
+    pub fn weight(&self, component: Component) -> f64 {
+        self.weights
+            .iter()
+            .find(|(c, _)| *c == component)
+            .map(|(_, w)| *w)
+            .unwrap_or(0.0)
+    }
+
+    /// A copy with some weights replaced (before normalisation), by component name.
+    pub fn with_overrides(&self, overrides: &HashMap<String, f64>) -> Result<Self, WeightError> {
+        if overrides.is_empty() {
+            return Ok(self.clone());
+        }
+        // Overrides apply to the raw scale of the profile: start from the normalised
+        // weights, which are a valid raw scale.
+        let mut raw: BTreeMap<Component, f64> = self.weights.iter().copied().collect();
+        let mut names: Vec<&String> = overrides.keys().collect();
+        names.sort();
+        for name in names {
+            let value = overrides[name];
+            let component = Component::from_name(name)
+                .filter(|c| raw.contains_key(c))
+                .ok_or_else(|| WeightError::UnknownComponent {
+                    name: name.clone(),
+                    known: self.known_names(),
+                })?;
+            raw.insert(component, value);
+        }
+        Self::new(raw)
+    }
+
+    fn known_names(&self) -> String {
+        self.weights
+            .iter()
+            .map(|(c, _)| c.name())
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+}
+
+/// The weight profile of every kind.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RankingProfiles {
+    profiles: HashMap<OpportunityKind, WeightProfile>,
+}
+
+impl RankingProfiles {
+    /// Parses a profiles file (see `data/ranking.toml`): a table per kind mapping
+    /// component names to weights. Every kind must be present.
+    pub fn from_toml(text: &str) -> Result<Self, WeightError> {
+        #[derive(Deserialize)]
+        struct File {
+            rehire: BTreeMap<String, f64>,
+            referral: BTreeMap<String, f64>,
+            mentoring: BTreeMap<String, f64>,
+            partnership: BTreeMap<String, f64>,
+        }
+        let file: File = figment::Figment::from(
+            <figment::providers::Toml as figment::providers::Format>::string(text),
+        )
+        .extract()
+        .map_err(|e| WeightError::Config(e.to_string()))?;
+        let parse = |table: BTreeMap<String, f64>| -> Result<WeightProfile, WeightError> {
+            let mut raw = Vec::new();
+            for (name, value) in table {
+                let component =
+                    Component::from_name(&name).ok_or_else(|| WeightError::UnknownComponent {
+                        name: name.clone(),
+                        known: Component::ALL.map(Component::name).join(", "),
+                    })?;
+                raw.push((component, value));
+            }
+            WeightProfile::new(raw)
+        };
+        let profiles = HashMap::from([
+            (OpportunityKind::Rehire, parse(file.rehire)?),
+            (OpportunityKind::Referral, parse(file.referral)?),
+            (OpportunityKind::Mentoring, parse(file.mentoring)?),
+            (OpportunityKind::Partnership, parse(file.partnership)?),
+        ]);
+        Ok(Self { profiles })
+    }
+
+    /// The compiled-in defaults.
+    pub fn defaults() -> Self {
+        // The file is part of the source tree and checked by a unit test.
+        Self::from_toml(DEFAULT_PROFILES_TOML)
+            .unwrap_or_else(|e| panic!("built-in data/ranking.toml: {e}"))
+    }
+
+    /// The profile of a kind.
+    pub fn profile(&self, kind: OpportunityKind) -> &WeightProfile {
+        // Construction guarantees every kind is present.
+        &self.profiles[&kind]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_parse_and_normalise() {
+        let profiles = RankingProfiles::defaults();
+        for kind in OpportunityKind::ALL {
+            let total: f64 = profiles
+                .profile(kind)
+                .weights()
+                .iter()
+                .map(|(_, w)| w)
+                .sum();
+            assert!((total - 1.0).abs() < 1e-12, "{kind:?}: {total}");
+        }
+    }
+
+    #[test]
+    fn overrides_replace_and_renormalise() {
+        let profile = WeightProfile::new([
+            (Component::RequiredSkills, 1.0),
+            (Component::TextRelevance, 1.0),
+        ])
+        .unwrap();
+        let changed = profile
+            .with_overrides(&HashMap::from([("text_relevance".to_string(), 1.5)]))
+            .unwrap();
+        assert!((changed.weight(Component::RequiredSkills) - 0.25).abs() < 1e-12);
+        assert!((changed.weight(Component::TextRelevance) - 0.75).abs() < 1e-12);
+    }
+
+    #[test]
+    fn bad_overrides_are_rejected() {
+        let profile = RankingProfiles::defaults()
+            .profile(OpportunityKind::Rehire)
+            .clone();
+        let err = profile
+            .with_overrides(&HashMap::from([("age".to_string(), 1.0)]))
+            .unwrap_err();
+        assert!(matches!(err, WeightError::UnknownComponent { ref name, .. } if name == "age"));
+        for bad in [-0.1, f64::NAN, f64::INFINITY] {
+            let err = profile
+                .with_overrides(&HashMap::from([("engagement".to_string(), bad)]))
+                .unwrap_err();
+            assert!(matches!(err, WeightError::InvalidWeight { .. }), "{bad}");
+        }
+        let all_zero: HashMap<String, f64> = Component::ALL
+            .iter()
+            .map(|c| (c.name().to_string(), 0.0))
+            .collect();
+        assert_eq!(
+            profile.with_overrides(&all_zero).unwrap_err(),
+            WeightError::AllZero
+        );
+    }
+
+    #[test]
+    fn profiles_file_with_unknown_component_is_rejected() {
+        let text = DEFAULT_PROFILES_TOML.replace(
+            "engagement = 0.10\n\n[referral]",
+            "gender = 0.10\n\n[referral]",
+        );
+        assert!(matches!(
+            RankingProfiles::from_toml(&text),
+            Err(WeightError::UnknownComponent { .. })
+        ));
+    }
+}

@@ -1,0 +1,227 @@
+//! Test harness: a real alumni-match gRPC server on an ephemeral loopback port
+//! with a temporary data directory, and builders for realistic fixtures.
+
+#![allow(dead_code)]
+
+use std::{net::SocketAddr, path::Path, sync::Arc, time::Duration};
+
+use alumni_match::{
+    engine::{Engine, EngineConfig},
+    proto::{
+        self, alumni_service_client::AlumniServiceClient, match_service_client::MatchServiceClient,
+        opportunity_service_client::OpportunityServiceClient,
+    },
+    service::{self, ServerOptions},
+    taxonomy::Taxonomy,
+};
+use tokio::{net::TcpListener, sync::oneshot, task::JoinHandle};
+use tonic::transport::Channel;
+
+/// A running server and clients connected to it.
+pub struct TestServer {
+    pub addr: SocketAddr,
+    pub channel: Channel,
+    pub alumni: AlumniServiceClient<Channel>,
+    pub opportunities: OpportunityServiceClient<Channel>,
+    pub matcher: MatchServiceClient<Channel>,
+    stop: Option<oneshot::Sender<()>>,
+    task: Option<JoinHandle<Result<(), service::ServiceError>>>,
+}
+
+/// Engine settings for tests: a short commit interval keeps index lag small.
+pub fn engine_config(dir: &Path) -> EngineConfig {
+    let mut config = EngineConfig::new(dir);
+    config.commit_interval = Duration::from_millis(20);
+    config.indexer_memory_bytes = 32 * 1024 * 1024;
+    config.taxonomy_path = Some(dir.join("taxonomy.tsv"));
+    config
+}
+
+/// A small alias table written next to the data, so tests do not depend on the
+/// size of the real one.
+pub const TEST_TAXONOMY: &str = "# test aliases\nKubernetes\tk8s\t\nJavaScript\tjs\t\nmachine learning\t機械学習|ML\t\nsales\t営業|セールス\t\nPostgreSQL\tpostgres\t5\nMySQL\t\t\n";
+
+impl TestServer {
+    /// Starts a server over `dir` (created or reopened).
+    pub async fn start(dir: &Path) -> Self {
+        Self::start_with(engine_config(dir)).await
+    }
+
+    /// Starts a server with explicit engine settings.
+    pub async fn start_with(config: EngineConfig) -> Self {
+        if let Some(path) = &config.taxonomy_path
+            && !path.exists()
+        {
+            std::fs::write(path, TEST_TAXONOMY).expect("write test taxonomy");
+            Taxonomy::load(path).expect("test taxonomy parses");
+        }
+        let engine = tokio::task::spawn_blocking(move || Engine::open(config))
+            .await
+            .unwrap()
+            .expect("engine opens");
+        let engine = Arc::new(engine);
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let (stop, stopped) = oneshot::channel::<()>();
+        let task = tokio::spawn(service::serve(
+            engine,
+            listener,
+            ServerOptions::default(),
+            async {
+                let _ = stopped.await;
+            },
+        ));
+        let channel = Channel::from_shared(format!("http://{addr}"))
+            .unwrap()
+            .connect()
+            .await
+            .expect("connect");
+        Self {
+            addr,
+            alumni: AlumniServiceClient::new(channel.clone()),
+            opportunities: OpportunityServiceClient::new(channel.clone()),
+            matcher: MatchServiceClient::new(channel.clone()),
+            channel,
+            stop: Some(stop),
+            task: Some(task),
+        }
+    }
+
+    /// Graceful shutdown; waits until the engine has flushed and released its files.
+    pub async fn stop(mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(task) = self.task.take() {
+            task.await.unwrap().expect("server stops cleanly");
+        }
+    }
+
+    /// Upserts alumni, panicking on error.
+    pub async fn upsert(&mut self, alumni: Vec<proto::Alumnus>) {
+        self.alumni
+            .upsert_alumni(proto::UpsertAlumniRequest { alumni })
+            .await
+            .expect("upsert alumni");
+    }
+
+    /// Upserts opportunities, panicking on error.
+    pub async fn upsert_opportunities(&mut self, opportunities: Vec<proto::Opportunity>) {
+        self.opportunities
+            .upsert_opportunities(proto::UpsertOpportunitiesRequest { opportunities })
+            .await
+            .expect("upsert opportunities");
+    }
+
+    /// Matches a stored opportunity with explanations.
+    pub async fn match_ids(&mut self, opportunity_id: &str, limit: u32) -> proto::MatchResponse {
+        self.matcher
+            .r#match(proto::MatchRequest {
+                target: Some(proto::match_request::Target::OpportunityId(
+                    opportunity_id.into(),
+                )),
+                limit,
+                explain: true,
+                ..Default::default()
+            })
+            .await
+            .expect("match")
+            .into_inner()
+    }
+
+    /// Polls Match until `predicate` holds (the index follows writes within a
+    /// commit interval), failing after five seconds.
+    pub async fn match_until(
+        &mut self,
+        opportunity_id: &str,
+        predicate: impl Fn(&proto::MatchResponse) -> bool,
+    ) -> proto::MatchResponse {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+        loop {
+            let response = self.match_ids(opportunity_id, 100).await;
+            if predicate(&response) {
+                return response;
+            }
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "condition not reached; last response: {response:#?}"
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+}
+
+pub fn ids(response: &proto::MatchResponse) -> Vec<&str> {
+    response
+        .candidates
+        .iter()
+        .map(|c| c.alumnus_id.as_str())
+        .collect()
+}
+
+/// An alumnus open to every kind, contactable and rehire-eligible, with the given skills.
+pub fn alumnus(id: &str, name: &str, title: &str, skills: &[(&str, f32, u32)]) -> proto::Alumnus {
+    proto::Alumnus {
+        id: id.into(),
+        display_name: name.into(),
+        headline: title.into(),
+        skills: skills
+            .iter()
+            .map(|(n, years, last)| proto::Skill {
+                name: (*n).into(),
+                years: *years,
+                last_used_year: *last,
+                level: proto::SkillLevel::Advanced as i32,
+            })
+            .collect(),
+        positions: vec![
+            proto::Position {
+                organization: "Kairos Japan".into(),
+                title: title.into(),
+                department: "Engineering".into(),
+                description: format!("{title} work"),
+                start: "2016-04".into(),
+                end: "2021-03".into(),
+                at_company: true,
+            },
+            proto::Position {
+                organization: "Tanaka Systems".into(),
+                title: format!("Senior {title}"),
+                start: "2021-04".into(),
+                ..Default::default()
+            },
+        ],
+        departure: Some(proto::Departure {
+            left_on: "2021-03-31".into(),
+            reason: proto::DepartureReason::CareerChange as i32,
+            rehire_eligible: true,
+        }),
+        interests: Some(proto::Interests {
+            open_to: vec![1, 2, 3, 4],
+            statement: "Happy to help my former colleagues".into(),
+            topics: vec![],
+        }),
+        languages: vec!["en".into()],
+        consent: Some(proto::Consent {
+            contact_allowed: true,
+        }),
+        ..Default::default()
+    }
+}
+
+/// An opportunity with required skills.
+pub fn opportunity(
+    id: &str,
+    kind: proto::OpportunityKind,
+    title: &str,
+    required: &[&str],
+) -> proto::Opportunity {
+    proto::Opportunity {
+        id: id.into(),
+        kind: kind as i32,
+        title: title.into(),
+        description: format!("We are looking for a {title}."),
+        required_skills: required.iter().map(|s| (*s).into()).collect(),
+        ..Default::default()
+    }
+}

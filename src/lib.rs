@@ -25,6 +25,5 @@ pub mod proto {
     tonic::include_proto!("alumni.matching.v1");
 
     /// The encoded file descriptor set, served by gRPC reflection.
-    pub const FILE_DESCRIPTOR_SET: &[u8] =
-        tonic::include_file_descriptor_set!("alumni_matching_v1_descriptor");
+    pub const FILE_DESCRIPTOR_SET: &[u8] = tonic::include_file_descriptor_set!("alumni_matching_v1_descriptor");
 }

@@ -20,18 +20,8 @@ fn rust_team() -> Vec<proto::Alumnus> {
             "Backend engineer",
             &[("Rust", 1.0, 2019)],
         ),
-        alumnus(
-            "k8s-only",
-            "Takahashi Ken",
-            "Platform engineer",
-            &[("k8s", 6.0, 2025)],
-        ),
-        alumnus(
-            "designer",
-            "Ito Mai",
-            "Product designer",
-            &[("Figma", 5.0, 2025)],
-        ),
+        alumnus("k8s-only", "Takahashi Ken", "Platform engineer", &[("k8s", 6.0, 2025)]),
+        alumnus("designer", "Ito Mai", "Product designer", &[("Figma", 5.0, 2025)]),
     ]
 }
 
@@ -48,9 +38,7 @@ async fn upsert_then_match_ranks_and_explains() {
             &["Rust", "Kubernetes"],
         )])
         .await;
-    let response = server
-        .match_until("backend", |r| r.candidates.len() == 4)
-        .await;
+    let response = server.match_until("backend", |r| r.candidates.len() == 4).await;
     assert_eq!(response.total_eligible, 4);
     let order = ids(&response);
     assert_eq!(
@@ -64,10 +52,7 @@ async fn upsert_then_match_ranks_and_explains() {
         assert_eq!(candidate.rank as usize, i + 1);
         assert!((0.0..=1.0).contains(&candidate.score));
         let sum: f64 = candidate.components.iter().map(|c| c.contribution).sum();
-        assert!(
-            (sum - candidate.score).abs() < 1e-9,
-            "components add up to the score"
-        );
+        assert!((sum - candidate.score).abs() < 1e-9, "components add up to the score");
         for c in &candidate.components {
             assert!((c.value * c.weight - c.contribution).abs() < 1e-12);
         }
@@ -81,11 +66,7 @@ async fn upsert_then_match_ranks_and_explains() {
         "{}",
         veteran.reason
     );
-    let k8s = response
-        .candidates
-        .iter()
-        .find(|c| c.alumnus_id == "k8s-only")
-        .unwrap();
+    let k8s = response.candidates.iter().find(|c| c.alumnus_id == "k8s-only").unwrap();
     assert_eq!(
         k8s.matched_skills,
         ["Kubernetes"],
@@ -99,48 +80,21 @@ async fn upsert_then_match_ranks_and_explains() {
 async fn hard_gates_hold_for_every_kind() {
     let dir = tempfile::tempdir().unwrap();
     let mut server = TestServer::start(dir.path()).await;
-    let mut no_contact = alumnus(
-        "no-contact",
-        "A",
-        "Backend engineer",
-        &[("Rust", 9.0, 2025)],
-    );
-    no_contact.consent = Some(proto::Consent {
-        contact_allowed: false,
-    });
-    let mut mentoring_only = alumnus(
-        "mentoring-only",
-        "B",
-        "Backend engineer",
-        &[("Rust", 9.0, 2025)],
-    );
+    let mut no_contact = alumnus("no-contact", "A", "Backend engineer", &[("Rust", 9.0, 2025)]);
+    no_contact.consent = Some(proto::Consent { contact_allowed: false });
+    let mut mentoring_only = alumnus("mentoring-only", "B", "Backend engineer", &[("Rust", 9.0, 2025)]);
     mentoring_only.interests.as_mut().unwrap().open_to = vec![OpportunityKind::Mentoring as i32];
-    let mut not_rehirable = alumnus(
-        "not-rehirable",
-        "C",
-        "Backend engineer",
-        &[("Rust", 9.0, 2025)],
-    );
+    let mut not_rehirable = alumnus("not-rehirable", "C", "Backend engineer", &[("Rust", 9.0, 2025)]);
     not_rehirable.departure.as_mut().unwrap().rehire_eligible = false;
     let mut opted_out = alumnus("opted-out", "D", "Backend engineer", &[("Rust", 9.0, 2025)]);
     opted_out.interests.as_mut().unwrap().open_to.clear();
     let open = alumnus("open", "E", "Backend engineer", &[("Rust", 1.0, 2020)]);
     server
-        .upsert(vec![
-            no_contact,
-            mentoring_only,
-            not_rehirable,
-            opted_out,
-            open,
-        ])
+        .upsert(vec![no_contact, mentoring_only, not_rehirable, opted_out, open])
         .await;
     let kinds = [
         ("rehire", OpportunityKind::Rehire, vec!["open"]),
-        (
-            "referral",
-            OpportunityKind::Referral,
-            vec!["not-rehirable", "open"],
-        ),
+        ("referral", OpportunityKind::Referral, vec!["not-rehirable", "open"]),
         (
             "mentoring",
             OpportunityKind::Mentoring,
@@ -188,9 +142,7 @@ async fn consent_withdrawal_and_deletion_take_effect_at_once() {
     server.match_until("o", |r| r.candidates.len() == 4).await;
 
     let mut withdrawn = rust_team().remove(0);
-    withdrawn.consent = Some(proto::Consent {
-        contact_allowed: false,
-    });
+    withdrawn.consent = Some(proto::Consent { contact_allowed: false });
     server.upsert(vec![withdrawn]).await;
     let response = server.match_ids("o", 100).await;
     assert!(
@@ -230,12 +182,7 @@ async fn consent_withdrawal_and_deletion_take_effect_at_once() {
 async fn departure_reason_is_never_returned_by_match() {
     let dir = tempfile::tempdir().unwrap();
     let mut server = TestServer::start(dir.path()).await;
-    let mut family = alumnus(
-        "a-1",
-        "Kato Yui",
-        "Backend engineer",
-        &[("Rust", 5.0, 2025)],
-    );
+    let mut family = alumnus("a-1", "Kato Yui", "Backend engineer", &[("Rust", 5.0, 2025)]);
     family.departure.as_mut().unwrap().reason = proto::DepartureReason::Family as i32;
     server.upsert(vec![family]).await;
     server
@@ -248,10 +195,7 @@ async fn departure_reason_is_never_returned_by_match() {
         .await;
     let response = server.match_until("o", |r| r.candidates.len() == 1).await;
     let text = format!("{response:?}").to_lowercase();
-    assert!(
-        !text.contains("family") && !text.contains("reason: 4"),
-        "{text}"
-    );
+    assert!(!text.contains("family") && !text.contains("reason: 4"), "{text}");
     // The stored record keeps it for the programme's own records.
     let stored = server
         .alumni
@@ -259,13 +203,7 @@ async fn departure_reason_is_never_returned_by_match() {
         .await
         .unwrap();
     assert_eq!(
-        stored
-            .into_inner()
-            .alumnus
-            .unwrap()
-            .departure
-            .unwrap()
-            .reason,
+        stored.into_inner().alumnus.unwrap().departure.unwrap().reason,
         proto::DepartureReason::Family as i32
     );
     server.stop().await;
@@ -310,21 +248,13 @@ async fn pages_cover_the_ranking_once_and_tokens_are_bound() {
             .unwrap()
             .into_inner();
         assert!(page.candidates.len() <= 10);
-        paged.extend(
-            page.candidates
-                .iter()
-                .map(|c| (c.rank, c.alumnus_id.clone())),
-        );
+        paged.extend(page.candidates.iter().map(|c| (c.rank, c.alumnus_id.clone())));
         if page.next_page_token.is_empty() {
             break;
         }
         token = page.next_page_token;
     }
-    let expected: Vec<(u32, String)> = full
-        .candidates
-        .iter()
-        .map(|c| (c.rank, c.alumnus_id.clone()))
-        .collect();
+    let expected: Vec<(u32, String)> = full.candidates.iter().map(|c| (c.rank, c.alumnus_id.clone())).collect();
     assert_eq!(paged, expected);
 
     // A token from one request is refused for another.
@@ -383,27 +313,19 @@ async fn japanese_profiles_are_found_by_japanese_and_english_queries() {
             ),
         ])
         .await;
-    let ja_result = server
-        .match_until("ja-opening", |r| r.candidates.len() == 3)
-        .await;
+    let ja_result = server.match_until("ja-opening", |r| r.candidates.len() == 3).await;
     assert_eq!(
         ids(&ja_result)[0],
         "ja-ml",
         "Japanese text and skill rank the Japanese ML profile first"
     );
-    let en_ml = ja_result
-        .candidates
-        .iter()
-        .find(|c| c.alumnus_id == "en-ml")
-        .unwrap();
+    let en_ml = ja_result.candidates.iter().find(|c| c.alumnus_id == "en-ml").unwrap();
     assert_eq!(
         en_ml.matched_skills,
         ["machine learning"],
         "機械学習 and machine learning are one skill"
     );
-    let en_result = server
-        .match_until("en-opening", |r| r.candidates.len() == 3)
-        .await;
+    let en_result = server.match_until("en-opening", |r| r.candidates.len() == 3).await;
     let top_two: Vec<&str> = ids(&en_result)[..2].to_vec();
     assert!(
         top_two.contains(&"ja-ml") && top_two.contains(&"en-ml"),
@@ -426,9 +348,7 @@ async fn ad_hoc_opportunities_are_ranked_without_being_stored() {
             &["Rust"],
         )])
         .await;
-    server
-        .match_until("wait", |r| r.candidates.len() == 4)
-        .await;
+    server.match_until("wait", |r| r.candidates.len() == 4).await;
     let response = server
         .matcher
         .r#match(proto::MatchRequest {
@@ -451,11 +371,7 @@ async fn ad_hoc_opportunities_are_ranked_without_being_stored() {
         .await
         .unwrap()
         .into_inner();
-    assert_eq!(
-        listed.opportunities.len(),
-        1,
-        "the ad-hoc opportunity was not stored"
-    );
+    assert_eq!(listed.opportunities.len(), 1, "the ad-hoc opportunity was not stored");
     server.stop().await;
 }
 
@@ -487,10 +403,7 @@ async fn weight_overrides_change_the_order_and_unknown_names_are_rejected() {
     let request = |weights: Vec<(&str, f64)>| proto::MatchRequest {
         target: Some(proto::match_request::Target::OpportunityId("o".into())),
         explain: true,
-        weights: weights
-            .into_iter()
-            .map(|(k, v)| (k.to_string(), v))
-            .collect(),
+        weights: weights.into_iter().map(|(k, v)| (k.to_string(), v)).collect(),
         ..Default::default()
     };
     let engagement_first = server
@@ -510,11 +423,7 @@ async fn weight_overrides_change_the_order_and_unknown_names_are_rejected() {
     };
     assert!(weight(&engagement_first, "engagement") > 0.8);
 
-    let status = server
-        .matcher
-        .r#match(request(vec![("age", 1.0)]))
-        .await
-        .unwrap_err();
+    let status = server.matcher.r#match(request(vec![("age", 1.0)])).await.unwrap_err();
     assert_eq!(status.code(), tonic::Code::InvalidArgument);
     let fields = common_bad_request_fields(&status);
     assert_eq!(fields, ["weights[age]"]);

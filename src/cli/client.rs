@@ -15,8 +15,7 @@ use crate::{
     domain::{Alumnus, Opportunity},
     proto::{
         self, alumni_service_client::AlumniServiceClient, match_request::Target,
-        match_service_client::MatchServiceClient,
-        opportunity_service_client::OpportunityServiceClient,
+        match_service_client::MatchServiceClient, opportunity_service_client::OpportunityServiceClient,
     },
     service::convert,
 };
@@ -34,10 +33,7 @@ fn describe(status: &tonic::Status) -> String {
     let mut text = format!("{:?}: {}", status.code(), status.message());
     if let Some(bad_request) = status.get_details_bad_request() {
         for violation in bad_request.field_violations {
-            text.push_str(&format!(
-                "\n  {}: {}",
-                violation.field, violation.description
-            ));
+            text.push_str(&format!("\n  {}: {}", violation.field, violation.description));
         }
     }
     text
@@ -46,19 +42,16 @@ fn describe(status: &tonic::Status) -> String {
 fn progress_bar(total_bytes: u64, what: &str) -> ProgressBar {
     let bar = ProgressBar::new(total_bytes);
     bar.set_style(
-        ProgressStyle::with_template(
-            "{msg} [{bar:40}] {bytes}/{total_bytes} ({bytes_per_sec}, eta {eta})",
-        )
-        .unwrap_or_else(|_| ProgressStyle::default_bar())
-        .progress_chars("=> "),
+        ProgressStyle::with_template("{msg} [{bar:40}] {bytes}/{total_bytes} ({bytes_per_sec}, eta {eta})")
+            .unwrap_or_else(|_| ProgressStyle::default_bar())
+            .progress_chars("=> "),
     );
     bar.set_message(what.to_owned());
     bar
 }
 
 fn read_lines(path: &Path) -> Result<(u64, std::io::Lines<BufReader<File>>), CliError> {
-    let file =
-        File::open(path).map_err(|e| CliError::Client(format!("{}: {e}", path.display())))?;
+    let file = File::open(path).map_err(|e| CliError::Client(format!("{}: {e}", path.display())))?;
     let size = file.metadata().map(|m| m.len()).unwrap_or(0);
     Ok((size, BufReader::new(file).lines()))
 }
@@ -82,25 +75,20 @@ pub async fn import(what: ImportKind, path: &Path, server: &str) -> Result<(), C
             // Parse on a blocking thread so reading the file overlaps with sending.
             let reader = tokio::task::spawn_blocking(move || -> Result<(), CliError> {
                 for (i, line) in lines.enumerate() {
-                    let line =
-                        line.map_err(|e| CliError::Client(format!("{path_text}:{}: {e}", i + 1)))?;
+                    let line = line.map_err(|e| CliError::Client(format!("{path_text}:{}: {e}", i + 1)))?;
                     reader_bar.inc(line.len() as u64 + 1);
                     if line.trim().is_empty() {
                         continue;
                     }
                     let alumnus: Alumnus = serde_json::from_str(&line)
                         .map_err(|e| CliError::Client(format!("{path_text}:{}: {e}", i + 1)))?;
-                    if sender
-                        .blocking_send(convert::alumnus_to_proto(alumnus))
-                        .is_err()
-                    {
+                    if sender.blocking_send(convert::alumnus_to_proto(alumnus)).is_err() {
                         break; // The call ended early; its status says why.
                     }
                 }
                 Ok(())
             });
-            let mut client =
-                AlumniServiceClient::new(channel).max_encoding_message_size(16 * 1024 * 1024);
+            let mut client = AlumniServiceClient::new(channel).max_encoding_message_size(16 * 1024 * 1024);
             let outcome = client
                 .import_alumni(tokio_stream::wrappers::ReceiverStream::new(receiver))
                 .await;
@@ -117,8 +105,7 @@ pub async fn import(what: ImportKind, path: &Path, server: &str) -> Result<(), C
             let mut batch = Vec::new();
             let mut total = 0usize;
             for (i, line) in lines.enumerate() {
-                let line = line
-                    .map_err(|e| CliError::Client(format!("{}:{}: {e}", path.display(), i + 1)))?;
+                let line = line.map_err(|e| CliError::Client(format!("{}:{}: {e}", path.display(), i + 1)))?;
                 bar.inc(line.len() as u64 + 1);
                 if line.trim().is_empty() {
                     continue;
@@ -145,21 +132,14 @@ async fn send_opportunities(
     batch: Vec<proto::Opportunity>,
 ) -> Result<usize, CliError> {
     let response = client
-        .upsert_opportunities(proto::UpsertOpportunitiesRequest {
-            opportunities: batch,
-        })
+        .upsert_opportunities(proto::UpsertOpportunitiesRequest { opportunities: batch })
         .await
         .map_err(|status| CliError::Client(describe(&status)))?;
     Ok(response.into_inner().upserted_count as usize)
 }
 
 /// Prints a ranked table for a stored opportunity.
-pub async fn match_table(
-    opportunity_id: &str,
-    limit: u32,
-    explain: bool,
-    server: &str,
-) -> Result<(), CliError> {
+pub async fn match_table(opportunity_id: &str, limit: u32, explain: bool, server: &str) -> Result<(), CliError> {
     let channel = connect(server).await?;
     let mut matcher = MatchServiceClient::new(channel.clone());
     let response = matcher
@@ -199,10 +179,7 @@ pub async fn match_table(
         response.total_eligible,
         response.candidates.len()
     );
-    println!(
-        "{:>4}  {:>6}  {:<14} {:<24} reason",
-        "rank", "score", "alumnus", "name"
-    );
+    println!("{:>4}  {:>6}  {:<14} {:<24} reason", "rank", "score", "alumnus", "name");
     for c in &response.candidates {
         println!(
             "{:>4}  {:>6.3}  {:<14} {:<24} {}",
@@ -219,11 +196,7 @@ pub async fn match_table(
                 println!("{:>14} matched: {}", "", c.matched_skills.join(", "));
             }
             if !c.missing_required_skills.is_empty() {
-                println!(
-                    "{:>14} missing: {}",
-                    "",
-                    c.missing_required_skills.join(", ")
-                );
+                println!("{:>14} missing: {}", "", c.missing_required_skills.join(", "));
             }
         }
     }

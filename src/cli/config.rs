@@ -40,6 +40,8 @@ pub struct ServeConfig {
     pub max_message_bytes: usize,
     /// Longest a call may run, in seconds.
     pub request_timeout_secs: u64,
+    /// How long shutdown waits for in-flight calls, in seconds.
+    pub shutdown_grace_secs: u64,
 }
 
 impl Default for ServeConfig {
@@ -56,6 +58,7 @@ impl Default for ServeConfig {
             indexer_memory_mb: 128,
             max_message_bytes: 16 * 1024 * 1024,
             request_timeout_secs: 60,
+            shutdown_grace_secs: 10,
         }
     }
 }
@@ -125,6 +128,7 @@ impl ServeConfig {
         ServerOptions {
             max_message_bytes: self.max_message_bytes,
             request_timeout: Duration::from_secs(self.request_timeout_secs.max(1)),
+            shutdown_grace: Duration::from_secs(self.shutdown_grace_secs),
         }
     }
 }
@@ -161,23 +165,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let file = dir.path().join("bad.toml");
         std::fs::write(&file, "retreival_pool = 3\n").unwrap();
-        assert!(
-            ServeConfig::load(
-                Some(&file),
-                Flags {
-                    retrieval_pool: None
-                }
-            )
-            .is_err()
-        );
-        assert!(
-            ServeConfig::load(
-                Some(&dir.path().join("missing.toml")),
-                Flags {
-                    retrieval_pool: None
-                }
-            )
-            .is_err()
-        );
+        assert!(ServeConfig::load(Some(&file), Flags { retrieval_pool: None }).is_err());
+        assert!(ServeConfig::load(Some(&dir.path().join("missing.toml")), Flags { retrieval_pool: None }).is_err());
     }
 }

@@ -36,11 +36,7 @@ pub enum Command {
         /// JSONL file, one record per line (the format of `data/sample/`).
         file: PathBuf,
         /// Server address.
-        #[arg(
-            long,
-            env = "ALUMNI_MATCH_SERVER",
-            default_value = "http://127.0.0.1:50051"
-        )]
+        #[arg(long, env = "ALUMNI_MATCH_SERVER", default_value = "http://127.0.0.1:50051")]
         server: String,
     },
     /// Rank alumni for a stored opportunity and print a table.
@@ -55,11 +51,7 @@ pub enum Command {
         #[arg(long)]
         explain: bool,
         /// Server address.
-        #[arg(
-            long,
-            env = "ALUMNI_MATCH_SERVER",
-            default_value = "http://127.0.0.1:50051"
-        )]
+        #[arg(long, env = "ALUMNI_MATCH_SERVER", default_value = "http://127.0.0.1:50051")]
         server: String,
     },
 }
@@ -154,10 +146,9 @@ async fn serve(args: ServeArgs) -> Result<(), CliError> {
         if sample.join("alumni.jsonl").exists() {
             let loader = engine.clone();
             let dir = sample.clone();
-            let (alumni, opportunities) =
-                tokio::task::spawn_blocking(move || loader.load_dataset(&dir))
-                    .await
-                    .map_err(|e| CliError::Client(format!("sample load failed: {e}")))??;
+            let (alumni, opportunities) = tokio::task::spawn_blocking(move || loader.load_dataset(&dir))
+                .await
+                .map_err(|e| CliError::Client(format!("sample load failed: {e}")))??;
             tracing::info!(alumni, opportunities, dir = %sample.display(), "empty store: loaded the sample dataset");
         } else {
             tracing::info!(dir = %sample.display(), "empty store and no sample dataset there; starting empty");

@@ -99,9 +99,7 @@ pub struct Position {
 impl Position {
     /// Length of the position in years, up to `today` for a current one.
     pub fn years(&self, today: &PartialDate) -> f64 {
-        self.start
-            .years_until(self.end.as_ref().unwrap_or(today))
-            .max(0.0)
+        self.start.years_until(self.end.as_ref().unwrap_or(today)).max(0.0)
     }
 }
 

@@ -65,8 +65,8 @@ impl PartialDate {
 
     /// The date of a timestamp (UTC), as year and month only.
     pub fn from_timestamp(ts: Timestamp) -> Self {
-        let datetime = time::OffsetDateTime::from_unix_timestamp(ts.seconds)
-            .unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
+        let datetime =
+            time::OffsetDateTime::from_unix_timestamp(ts.seconds).unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
         Self {
             year: datetime.year().clamp(1900, 2200) as u16,
             month: u8::from(datetime.month()),
@@ -85,9 +85,7 @@ impl fmt::Display for PartialDate {
 }
 
 /// An instant in UTC, as protobuf's `Timestamp` carries it.
-#[derive(
-    Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
-)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct Timestamp {
     /// Seconds since the Unix epoch.
     pub seconds: i64,
@@ -164,10 +162,7 @@ mod tests {
     #[test]
     fn display_round_trips() {
         for text in ["2019-04", "2020-02-29"] {
-            assert_eq!(
-                PartialDate::parse(text).map(|d| d.to_string()).as_deref(),
-                Ok(text)
-            );
+            assert_eq!(PartialDate::parse(text).map(|d| d.to_string()).as_deref(), Ok(text));
         }
     }
 

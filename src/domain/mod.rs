@@ -9,8 +9,7 @@ mod opportunity;
 pub mod validation;
 
 pub use alumnus::{
-    Alumnus, Consent, Departure, DepartureReason, Engagement, Interests, Position, Preferences,
-    Skill, SkillLevel,
+    Alumnus, Consent, Departure, DepartureReason, Engagement, Interests, Position, Preferences, Skill, SkillLevel,
 };
 pub use date::{DateError, PartialDate, Timestamp};
 pub use opportunity::{EmploymentType, Opportunity, OpportunityKind, OpportunityStatus, WorkMode};

@@ -18,12 +18,7 @@ pub enum OpportunityKind {
 
 impl OpportunityKind {
     /// Every kind, in a fixed order.
-    pub const ALL: [OpportunityKind; 4] = [
-        Self::Rehire,
-        Self::Referral,
-        Self::Mentoring,
-        Self::Partnership,
-    ];
+    pub const ALL: [OpportunityKind; 4] = [Self::Rehire, Self::Referral, Self::Mentoring, Self::Partnership];
 
     /// A stable small number for index fields and storage keys.
     pub fn code(self) -> u64 {

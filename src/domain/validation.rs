@@ -124,13 +124,7 @@ impl Violations {
         }
     }
 
-    fn check_short_list(
-        &mut self,
-        field: &str,
-        items: &[String],
-        max_items: usize,
-        max_chars: usize,
-    ) {
+    fn check_short_list(&mut self, field: &str, items: &[String], max_items: usize, max_chars: usize) {
         self.check_count(field, items.len(), max_items);
         for (i, item) in items.iter().enumerate().take(max_items) {
             self.check_required(&format!("{field}[{i}]"), item, max_chars);
@@ -149,11 +143,7 @@ pub fn validate_alumnus(alumnus: &Alumnus, path: &str, violations: &mut Violatio
         &alumnus.display_name,
         MAX_DISPLAY_NAME_CHARS,
     );
-    violations.check_len(
-        &format!("{path}.headline"),
-        &alumnus.headline,
-        MAX_HEADLINE_CHARS,
-    );
+    violations.check_len(&format!("{path}.headline"), &alumnus.headline, MAX_HEADLINE_CHARS);
 
     violations.check_count(&format!("{path}.skills"), alumnus.skills.len(), MAX_SKILLS);
     for (i, skill) in alumnus.skills.iter().enumerate().take(MAX_SKILLS) {
@@ -166,9 +156,7 @@ pub fn validate_alumnus(alumnus: &Alumnus, path: &str, violations: &mut Violatio
             );
         }
         if let Some(year) = skill.last_used_year {
-            let next_year =
-                crate::domain::PartialDate::from_timestamp(crate::domain::Timestamp::now()).year
-                    + 1;
+            let next_year = crate::domain::PartialDate::from_timestamp(crate::domain::Timestamp::now()).year + 1;
             if !(1950..=next_year).contains(&year) {
                 violations.add(
                     format!("{at}.last_used_year"),
@@ -178,11 +166,7 @@ pub fn validate_alumnus(alumnus: &Alumnus, path: &str, violations: &mut Violatio
         }
     }
 
-    violations.check_count(
-        &format!("{path}.positions"),
-        alumnus.positions.len(),
-        MAX_POSITIONS,
-    );
+    violations.check_count(&format!("{path}.positions"), alumnus.positions.len(), MAX_POSITIONS);
     for (i, position) in alumnus.positions.iter().enumerate().take(MAX_POSITIONS) {
         let at = format!("{path}.positions[{i}]");
         violations.check_len(
@@ -190,21 +174,9 @@ pub fn validate_alumnus(alumnus: &Alumnus, path: &str, violations: &mut Violatio
             &position.organization,
             MAX_SHORT_TEXT_CHARS,
         );
-        violations.check_len(
-            &format!("{at}.title"),
-            &position.title,
-            MAX_SHORT_TEXT_CHARS,
-        );
-        violations.check_len(
-            &format!("{at}.department"),
-            &position.department,
-            MAX_SHORT_TEXT_CHARS,
-        );
-        violations.check_len(
-            &format!("{at}.description"),
-            &position.description,
-            MAX_LONG_TEXT_CHARS,
-        );
+        violations.check_len(&format!("{at}.title"), &position.title, MAX_SHORT_TEXT_CHARS);
+        violations.check_len(&format!("{at}.department"), &position.department, MAX_SHORT_TEXT_CHARS);
+        violations.check_len(&format!("{at}.description"), &position.description, MAX_LONG_TEXT_CHARS);
         if let Some(end) = position.end
             && end.month_index() < position.start.month_index()
         {
@@ -230,11 +202,7 @@ pub fn validate_alumnus(alumnus: &Alumnus, path: &str, violations: &mut Violatio
         MAX_SHORT_TEXT_CHARS,
     );
 
-    violations.check_count(
-        &format!("{path}.languages"),
-        alumnus.languages.len(),
-        MAX_LANGUAGES,
-    );
+    violations.check_count(&format!("{path}.languages"), alumnus.languages.len(), MAX_LANGUAGES);
     for (i, language) in alumnus.languages.iter().enumerate().take(MAX_LANGUAGES) {
         if !is_language_tag(language) {
             violations.add(
@@ -248,20 +216,11 @@ pub fn validate_alumnus(alumnus: &Alumnus, path: &str, violations: &mut Violatio
 /// Checks every rule of an opportunity, reporting fields under `path`.
 ///
 /// `id_required` is false for ad-hoc match targets, which are never stored.
-pub fn validate_opportunity(
-    opportunity: &Opportunity,
-    path: &str,
-    id_required: bool,
-    violations: &mut Violations,
-) {
+pub fn validate_opportunity(opportunity: &Opportunity, path: &str, id_required: bool, violations: &mut Violations) {
     if id_required || !opportunity.id.is_empty() {
         violations.check_id(&format!("{path}.id"), &opportunity.id);
     }
-    violations.check_required(
-        &format!("{path}.title"),
-        &opportunity.title,
-        MAX_TITLE_CHARS,
-    );
+    violations.check_required(&format!("{path}.title"), &opportunity.title, MAX_TITLE_CHARS);
     violations.check_len(
         &format!("{path}.description"),
         &opportunity.description,
@@ -284,11 +243,7 @@ pub fn validate_opportunity(
         &opportunity.department,
         MAX_SHORT_TEXT_CHARS,
     );
-    violations.check_len(
-        &format!("{path}.location"),
-        &opportunity.location,
-        MAX_SHORT_TEXT_CHARS,
-    );
+    violations.check_len(&format!("{path}.location"), &opportunity.location, MAX_SHORT_TEXT_CHARS);
     violations.check_len(
         &format!("{path}.seniority"),
         &opportunity.seniority,
@@ -302,9 +257,7 @@ fn is_language_tag(tag: &str) -> bool {
     let primary_ok = subtags
         .next()
         .is_some_and(|p| (2..=3).contains(&p.len()) && p.bytes().all(|b| b.is_ascii_alphabetic()));
-    primary_ok
-        && subtags
-            .all(|s| (1..=8).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_alphanumeric()))
+    primary_ok && subtags.all(|s| (1..=8).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_alphanumeric()))
 }
 
 #[cfg(test)]
@@ -319,11 +272,7 @@ mod tests {
     }
 
     fn fields(violations: &Violations) -> Vec<&str> {
-        violations
-            .items()
-            .iter()
-            .map(|v| v.field.as_str())
-            .collect()
+        violations.items().iter().map(|v| v.field.as_str()).collect()
     }
 
     #[test]

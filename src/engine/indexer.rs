@@ -52,8 +52,7 @@ impl Indexer {
             // is fine: those are applied again when their own log entry comes up.
             let current = self.store.get_alumni(&ids)?;
             for (id, alumnus) in ids.iter().zip(&current) {
-                self.index
-                    .stage(&self.writer, &self.taxonomy, id, alumnus.as_ref())?;
+                self.index.stage(&self.writer, &self.taxonomy, id, alumnus.as_ref())?;
             }
             self.index.commit(&mut self.writer, last_seq)?;
             self.applied.send_replace(last_seq);

@@ -26,9 +26,7 @@ use crate::{
         validation::{MAX_BATCH_ITEMS, validate_alumnus, validate_opportunity},
     },
     index::{AlumniIndex, IndexError, RetrievalQuery},
-    ranking::{
-        self, PoolEntry, PreparedOpportunity, RankingContext, RankingProfiles, ScoredCandidate,
-    },
+    ranking::{self, PoolEntry, PreparedOpportunity, RankingContext, RankingProfiles, ScoredCandidate},
     store::{OpportunityFilter, Store, StoreError},
     taxonomy::{Taxonomy, TaxonomyError},
 };
@@ -191,10 +189,7 @@ impl Engine {
 
         let store_seq = store.alumni_seq()?;
         let replayable = |from: u64| -> Result<bool, EngineError> {
-            Ok(from == store_seq
-                || store
-                    .oldest_change()?
-                    .is_some_and(|oldest| oldest <= from + 1))
+            Ok(from == store_seq || store.oldest_change()?.is_some_and(|oldest| oldest <= from + 1))
         };
         let applied = match payload {
             Some(p) if p.alumni_seq <= store_seq && replayable(p.alumni_seq)? => p.alumni_seq,
@@ -210,9 +205,7 @@ impl Engine {
                     for alumnus in &batch {
                         index
                             .stage(&writer, &taxonomy, &alumnus.id, Some(alumnus))
-                            .map_err(|e| {
-                                StoreError::Database(redb::Error::Corrupted(e.to_string()))
-                            })?;
+                            .map_err(|e| StoreError::Database(redb::Error::Corrupted(e.to_string())))?;
                     }
                     done += batch.len();
                     tracing::info!(done, "rebuilding the search index");
@@ -265,20 +258,7 @@ impl Engine {
     /// sequence to wait for with [`Engine::wait_indexed`].
     pub fn upsert_alumni(&self, mut alumni: Vec<Alumnus>, path: &str) -> Result<u64, EngineError> {
         let mut violations = Violations::new();
-        if alumni.is_empty() {
-            violations.add(path, "must contain at least one alumnus");
-        }
-        violations.check_count(path, alumni.len(), MAX_BATCH_ITEMS);
-        let mut seen = HashMap::new();
-        for (i, alumnus) in alumni.iter().enumerate() {
-            validate_alumnus(alumnus, &format!("{path}[{i}]"), &mut violations);
-            if let Some(first) = seen.insert(alumnus.id.as_str(), i) {
-                violations.add(
-                    format!("{path}[{i}].id"),
-                    format!("duplicates the id of {path}[{first}]"),
-                );
-            }
-        }
+        validate_alumni_batch(&alumni, path, &mut violations);
         violations.into_result()?;
         self.write_alumni(&mut alumni)
     }
@@ -295,10 +275,7 @@ impl Engine {
     }
 
     /// Deletes alumni by id: `(deleted ids, unknown ids, sequence)`.
-    pub fn delete_alumni(
-        &self,
-        ids: Vec<String>,
-    ) -> Result<(Vec<String>, Vec<String>, u64), EngineError> {
+    pub fn delete_alumni(&self, ids: Vec<String>) -> Result<(Vec<String>, Vec<String>, u64), EngineError> {
         let mut violations = Violations::new();
         if ids.is_empty() {
             violations.add("ids", "must contain at least one id");
@@ -316,12 +293,10 @@ impl Engine {
     /// Reads one alumnus.
     pub fn get_alumnus(&self, id: &str) -> Result<Alumnus, EngineError> {
         check_id_argument("id", id)?;
-        self.store
-            .get_alumnus(id)?
-            .ok_or_else(|| EngineError::NotFound {
-                entity: "alumnus",
-                id: id.to_owned(),
-            })
+        self.store.get_alumnus(id)?.ok_or_else(|| EngineError::NotFound {
+            entity: "alumnus",
+            id: id.to_owned(),
+        })
     }
 
     /// Number of stored alumni.
@@ -344,45 +319,21 @@ impl Engine {
     }
 
     /// Validates and durably writes opportunities (all or none).
-    pub fn upsert_opportunities(
-        &self,
-        opportunities: Vec<Opportunity>,
-    ) -> Result<usize, EngineError> {
+    pub fn upsert_opportunities(&self, opportunities: Vec<Opportunity>) -> Result<usize, EngineError> {
         let mut violations = Violations::new();
-        if opportunities.is_empty() {
-            violations.add("opportunities", "must contain at least one opportunity");
-        }
-        violations.check_count("opportunities", opportunities.len(), MAX_BATCH_ITEMS);
-        let mut seen = HashMap::new();
-        for (i, opportunity) in opportunities.iter().enumerate() {
-            validate_opportunity(
-                opportunity,
-                &format!("opportunities[{i}]"),
-                true,
-                &mut violations,
-            );
-            if let Some(first) = seen.insert(opportunity.id.as_str(), i) {
-                violations.add(
-                    format!("opportunities[{i}].id"),
-                    format!("duplicates the id of opportunities[{first}]"),
-                );
-            }
-        }
+        validate_opportunity_batch(&opportunities, &mut violations);
         violations.into_result()?;
-        self.store
-            .upsert_opportunities(&opportunities, Timestamp::now())?;
+        self.store.upsert_opportunities(&opportunities, Timestamp::now())?;
         Ok(opportunities.len())
     }
 
     /// Reads one opportunity.
     pub fn get_opportunity(&self, id: &str) -> Result<Opportunity, EngineError> {
         check_id_argument("id", id)?;
-        self.store
-            .get_opportunity(id)?
-            .ok_or_else(|| EngineError::NotFound {
-                entity: "opportunity",
-                id: id.to_owned(),
-            })
+        self.store.get_opportunity(id)?.ok_or_else(|| EngineError::NotFound {
+            entity: "opportunity",
+            id: id.to_owned(),
+        })
     }
 
     /// Lists opportunities in id order: `(page, next page token)`.
@@ -414,11 +365,9 @@ impl Engine {
         } else {
             page_size
         } as usize;
-        let (page, more) = self.store.list_opportunities(
-            OpportunityFilter { kind, status },
-            after.as_deref(),
-            size,
-        )?;
+        let (page, more) = self
+            .store
+            .list_opportunities(OpportunityFilter { kind, status }, after.as_deref(), size)?;
         let next = match (more, page.last()) {
             (true, Some(last)) => paging::encode_list_token(&last.id),
             _ => String::new(),
@@ -429,20 +378,14 @@ impl Engine {
     /// Closes an opportunity.
     pub fn close_opportunity(&self, id: &str) -> Result<Opportunity, EngineError> {
         check_id_argument("id", id)?;
-        self.store
-            .close_opportunity(id)?
-            .ok_or_else(|| EngineError::NotFound {
-                entity: "opportunity",
-                id: id.to_owned(),
-            })
+        self.store.close_opportunity(id)?.ok_or_else(|| EngineError::NotFound {
+            entity: "opportunity",
+            id: id.to_owned(),
+        })
     }
 
     /// Ranks alumni for a stored or ad-hoc opportunity.
-    pub fn match_alumni(
-        &self,
-        target: MatchTarget,
-        options: MatchOptions,
-    ) -> Result<MatchPage, EngineError> {
+    pub fn match_alumni(&self, target: MatchTarget, options: MatchOptions) -> Result<MatchPage, EngineError> {
         let mut violations = Violations::new();
         let opportunity = match target {
             MatchTarget::Stored(id) => {
@@ -459,11 +402,7 @@ impl Engine {
         if options.limit > MAX_MATCH_LIMIT {
             violations.add("limit", format!("must be at most {MAX_MATCH_LIMIT}"));
         }
-        let profile = match self
-            .profiles
-            .profile(opportunity.kind)
-            .with_overrides(&options.weights)
-        {
+        let profile = match self.profiles.profile(opportunity.kind).with_overrides(&options.weights) {
             Ok(profile) => Some(profile),
             Err(error) => {
                 let field = match &error {
@@ -502,9 +441,7 @@ impl Engine {
             options.require_all_required_skills,
         );
         let searcher = self.index.searcher();
-        let retrieved = self
-            .index
-            .retrieve(&searcher, &query, self.retrieval_pool)?;
+        let retrieved = self.index.retrieve(&searcher, &query, self.retrieval_pool)?;
         let ids: Vec<&str> = retrieved.hits.iter().map(|h| h.id.as_str()).collect();
         let records = self.store.get_alumni(&ids)?;
         let pool: Vec<PoolEntry> = retrieved
@@ -555,25 +492,17 @@ impl Engine {
     /// stops the load with its line number. Returns `(alumni, opportunities)` loaded.
     pub fn load_dataset(&self, dir: &Path) -> Result<(usize, usize), EngineError> {
         let mut alumni_count = 0;
-        for_each_jsonl_chunk::<Alumnus>(
-            &dir.join("alumni.jsonl"),
-            MAX_BATCH_ITEMS,
-            |chunk, first_line| {
-                alumni_count += chunk.len();
-                self.upsert_alumni(chunk, &format!("alumni.jsonl:{first_line}+"))?;
-                Ok(())
-            },
-        )?;
+        for_each_jsonl_chunk::<Alumnus>(&dir.join("alumni.jsonl"), MAX_BATCH_ITEMS, |chunk, first_line| {
+            alumni_count += chunk.len();
+            self.upsert_alumni(chunk, &format!("alumni.jsonl:{first_line}+"))?;
+            Ok(())
+        })?;
         let mut opportunity_count = 0;
-        for_each_jsonl_chunk::<Opportunity>(
-            &dir.join("opportunities.jsonl"),
-            MAX_BATCH_ITEMS,
-            |chunk, _| {
-                opportunity_count += chunk.len();
-                self.upsert_opportunities(chunk)?;
-                Ok(())
-            },
-        )?;
+        for_each_jsonl_chunk::<Opportunity>(&dir.join("opportunities.jsonl"), MAX_BATCH_ITEMS, |chunk, _| {
+            opportunity_count += chunk.len();
+            self.upsert_opportunities(chunk)?;
+            Ok(())
+        })?;
         Ok((alumni_count, opportunity_count))
     }
 
@@ -596,6 +525,43 @@ impl Engine {
 impl Drop for Engine {
     fn drop(&mut self) {
         self.shutdown();
+    }
+}
+
+/// Checks a batch of alumni for a unary write: 1 to [`MAX_BATCH_ITEMS`] items,
+/// each valid, ids unique. Reports under `path` ("alumni").
+pub fn validate_alumni_batch(alumni: &[Alumnus], path: &str, violations: &mut Violations) {
+    if alumni.is_empty() {
+        violations.add(path, "must contain at least one alumnus");
+    }
+    violations.check_count(path, alumni.len(), MAX_BATCH_ITEMS);
+    let mut seen = HashMap::new();
+    for (i, alumnus) in alumni.iter().enumerate() {
+        validate_alumnus(alumnus, &format!("{path}[{i}]"), violations);
+        if let Some(first) = seen.insert(alumnus.id.as_str(), i) {
+            violations.add(
+                format!("{path}[{i}].id"),
+                format!("duplicates the id of {path}[{first}]"),
+            );
+        }
+    }
+}
+
+/// Checks a batch of opportunities for a write, like [`validate_alumni_batch`].
+pub fn validate_opportunity_batch(opportunities: &[Opportunity], violations: &mut Violations) {
+    if opportunities.is_empty() {
+        violations.add("opportunities", "must contain at least one opportunity");
+    }
+    violations.check_count("opportunities", opportunities.len(), MAX_BATCH_ITEMS);
+    let mut seen = HashMap::new();
+    for (i, opportunity) in opportunities.iter().enumerate() {
+        validate_opportunity(opportunity, &format!("opportunities[{i}]"), true, violations);
+        if let Some(first) = seen.insert(opportunity.id.as_str(), i) {
+            violations.add(
+                format!("opportunities[{i}].id"),
+                format!("duplicates the id of opportunities[{first}]"),
+            );
+        }
     }
 }
 
@@ -626,9 +592,7 @@ pub fn for_each_jsonl_chunk<T: serde::de::DeserializeOwned>(
         if batch.is_empty() {
             first_line = i + 1;
         }
-        batch.push(
-            serde_json::from_str(&line).map_err(|e| file_error(format!("line {}: {e}", i + 1)))?,
-        );
+        batch.push(serde_json::from_str(&line).map_err(|e| file_error(format!("line {}: {e}", i + 1)))?);
         if batch.len() == chunk {
             visit(std::mem::take(&mut batch), first_line)?;
         }

@@ -26,31 +26,21 @@ impl PageToken {
     /// Parses a token for a request with `fingerprint`; an empty token is the first page.
     pub fn decode(text: &str, fingerprint: u64) -> Result<Self, String> {
         if text.is_empty() {
-            return Ok(Self {
-                fingerprint,
-                offset: 0,
-            });
+            return Ok(Self { fingerprint, offset: 0 });
         }
         let mut parts = text.split('.');
-        let (Some(PREFIX), Some(hash), Some(offset), None) =
-            (parts.next(), parts.next(), parts.next(), parts.next())
+        let (Some(PREFIX), Some(hash), Some(offset), None) = (parts.next(), parts.next(), parts.next(), parts.next())
         else {
             return Err("is not a token returned by Match".into());
         };
-        let hash = u64::from_str_radix(hash, 16)
-            .map_err(|_| "is not a token returned by Match".to_string())?;
+        let hash = u64::from_str_radix(hash, 16).map_err(|_| "is not a token returned by Match".to_string())?;
         let offset: usize = offset
             .parse()
             .map_err(|_| "is not a token returned by Match".to_string())?;
         if hash != fingerprint {
-            return Err(
-                "belongs to a different request (opportunity, weights or filters changed)".into(),
-            );
+            return Err("belongs to a different request (opportunity, weights or filters changed)".into());
         }
-        Ok(Self {
-            fingerprint,
-            offset,
-        })
+        Ok(Self { fingerprint, offset })
     }
 }
 
@@ -67,12 +57,7 @@ fn fnv1a(bytes: &[u8], mut hash: u64) -> u64 {
 /// Hash of everything that determines a ranking's order.
 pub fn fingerprint(opportunity: &Opportunity, options: &MatchOptions) -> u64 {
     let mut hash = 0xcbf2_9ce4_8422_2325;
-    hash = fnv1a(
-        serde_json::to_string(opportunity)
-            .unwrap_or_default()
-            .as_bytes(),
-        hash,
-    );
+    hash = fnv1a(serde_json::to_string(opportunity).unwrap_or_default().as_bytes(), hash);
     let mut weights: Vec<(&String, &f64)> = options.weights.iter().collect();
     weights.sort_by(|a, b| a.0.cmp(b.0));
     for (name, value) in weights {
@@ -99,10 +84,7 @@ pub fn decode_list_token(token: &str) -> Option<String> {
     }
     let bytes: Option<Vec<u8>> = (0..hex.len())
         .step_by(2)
-        .map(|i| {
-            hex.get(i..i + 2)
-                .and_then(|h| u8::from_str_radix(h, 16).ok())
-        })
+        .map(|i| hex.get(i..i + 2).and_then(|h| u8::from_str_radix(h, 16).ok()))
         .collect();
     String::from_utf8(bytes?).ok()
 }
@@ -127,10 +109,7 @@ mod tests {
     #[test]
     fn list_token_round_trip() {
         for id in ["o-1", "日本語", ""] {
-            assert_eq!(
-                decode_list_token(&encode_list_token(id)).as_deref(),
-                Some(id)
-            );
+            assert_eq!(decode_list_token(&encode_list_token(id)).as_deref(), Some(id));
         }
         for bad in ["o-1", "l1.zz", "l1.abc", "l1.ff"] {
             assert_eq!(decode_list_token(bad), None, "{bad}");

@@ -19,9 +19,7 @@ use tantivy::{
     collector::{Count, TopDocs},
     directory::MmapDirectory,
     query::{BooleanQuery, BoostQuery, ConstScoreQuery, Occur, Query, TermQuery},
-    schema::{
-        FAST, Field, INDEXED, IndexRecordOption, STRING, Schema, TextFieldIndexing, TextOptions,
-    },
+    schema::{FAST, Field, INDEXED, IndexRecordOption, STRING, Schema, TextFieldIndexing, TextOptions},
 };
 
 pub use tokenizer::{MULTILINGUAL, MultilingualTokenizer, tokenize};
@@ -138,11 +136,7 @@ pub struct RetrievalQuery {
 impl RetrievalQuery {
     /// Builds the query for an opportunity: required skills weigh most, then the
     /// title and preferred skills, then the rest of the text.
-    pub fn for_opportunity(
-        opportunity: &Opportunity,
-        taxonomy: &Taxonomy,
-        require_all_required_skills: bool,
-    ) -> Self {
+    pub fn for_opportunity(opportunity: &Opportunity, taxonomy: &Taxonomy, require_all_required_skills: bool) -> Self {
         let mut weights: HashMap<String, (f32, usize)> = HashMap::new();
         let mut order = 0usize;
         let mut add = |text: &str, weight: f32| {
@@ -164,8 +158,7 @@ impl RetrievalQuery {
         add(&opportunity.department, 0.8);
         add(&opportunity.seniority, 0.5);
         add(&opportunity.description, 0.5);
-        let mut terms: Vec<(String, f32, usize)> =
-            weights.into_iter().map(|(t, (w, o))| (t, w, o)).collect();
+        let mut terms: Vec<(String, f32, usize)> = weights.into_iter().map(|(t, (w, o))| (t, w, o)).collect();
         terms.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.2.cmp(&b.2)));
         terms.truncate(MAX_QUERY_TERMS);
         let required_skill_keys = if require_all_required_skills {
@@ -220,9 +213,7 @@ impl AlumniIndex {
     pub fn open(dir: &Path) -> Result<(Self, Option<CommitPayload>), IndexError> {
         std::fs::create_dir_all(dir)?;
         match Self::try_open(dir) {
-            Ok((index, Some(payload))) if payload.schema_version == SCHEMA_VERSION => {
-                Ok((index, Some(payload)))
-            }
+            Ok((index, Some(payload))) if payload.schema_version == SCHEMA_VERSION => Ok((index, Some(payload))),
             Ok((index, None)) if index.is_empty() => Ok((index, None)),
             outcome => {
                 match outcome {
@@ -248,18 +239,8 @@ impl AlumniIndex {
             .load_metas()?
             .payload
             .and_then(|text| serde_json::from_str::<CommitPayload>(&text).ok());
-        let reader = index
-            .reader_builder()
-            .reload_policy(ReloadPolicy::Manual)
-            .try_into()?;
-        Ok((
-            Self {
-                index,
-                reader,
-                fields,
-            },
-            payload,
-        ))
+        let reader = index.reader_builder().reload_policy(ReloadPolicy::Manual).try_into()?;
+        Ok((Self { index, reader, fields }, payload))
     }
 
     fn is_empty(&self) -> bool {
@@ -267,11 +248,7 @@ impl AlumniIndex {
     }
 
     /// The index writer; the caller keeps exactly one.
-    pub fn writer(
-        &self,
-        threads: usize,
-        memory_budget_bytes: usize,
-    ) -> Result<IndexWriter, IndexError> {
+    pub fn writer(&self, threads: usize, memory_budget_bytes: usize) -> Result<IndexWriter, IndexError> {
         Ok(self
             .index
             .writer_with_num_threads(threads.max(1), memory_budget_bytes)?)
@@ -370,26 +347,15 @@ impl AlumniIndex {
             Term::from_field_u64(f.eligible_kind, query.kind.code()),
             IndexRecordOption::Basic,
         );
-        clauses.push((
-            Occur::Must,
-            Box::new(ConstScoreQuery::new(Box::new(gate), 0.0)),
-        ));
+        clauses.push((Occur::Must, Box::new(ConstScoreQuery::new(Box::new(gate), 0.0))));
         for key in &query.required_skill_keys {
-            let filter = TermQuery::new(
-                Term::from_field_text(f.skill_keys, key),
-                IndexRecordOption::Basic,
-            );
-            clauses.push((
-                Occur::Must,
-                Box::new(ConstScoreQuery::new(Box::new(filter), 0.0)),
-            ));
+            let filter = TermQuery::new(Term::from_field_text(f.skill_keys, key), IndexRecordOption::Basic);
+            clauses.push((Occur::Must, Box::new(ConstScoreQuery::new(Box::new(filter), 0.0))));
         }
         for (term, weight) in &query.terms {
             for (field, boost) in FIELD_BOOSTS {
-                let term_query = TermQuery::new(
-                    Term::from_field_text(f.text(field), term),
-                    IndexRecordOption::WithFreqs,
-                );
+                let term_query =
+                    TermQuery::new(Term::from_field_text(f.text(field), term), IndexRecordOption::WithFreqs);
                 clauses.push((
                     Occur::Should,
                     Box::new(BoostQuery::new(Box::new(term_query), weight * boost)),
@@ -400,12 +366,7 @@ impl AlumniIndex {
     }
 
     /// Retrieves the `pool` best alumni for `query` from `searcher`, and counts all eligible.
-    pub fn retrieve(
-        &self,
-        searcher: &Searcher,
-        query: &RetrievalQuery,
-        pool: usize,
-    ) -> Result<Retrieved, IndexError> {
+    pub fn retrieve(&self, searcher: &Searcher, query: &RetrievalQuery, pool: usize) -> Result<Retrieved, IndexError> {
         let tantivy_query = self.tantivy_query(query);
         let (total_eligible, top) = searcher.search(
             &tantivy_query,
@@ -415,18 +376,12 @@ impl AlumniIndex {
         let mut columns = HashMap::new();
         let mut id = String::new();
         for (score, address) in top {
-            let DocAddress {
-                segment_ord,
-                doc_id,
-            } = address;
+            let DocAddress { segment_ord, doc_id } = address;
             let column = match columns.entry(segment_ord) {
                 std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
-                std::collections::hash_map::Entry::Vacant(e) => e.insert(
-                    searcher
-                        .segment_reader(segment_ord)
-                        .fast_fields()
-                        .str("id")?,
-                ),
+                std::collections::hash_map::Entry::Vacant(e) => {
+                    e.insert(searcher.segment_reader(segment_ord).fast_fields().str("id")?)
+                }
             };
             let Some(column) = column else { continue };
             id.clear();

@@ -53,29 +53,27 @@ fn tokenize_normalized(text: &str, mut emit: impl FnMut(&str, usize, usize)) {
     let mut cjk: Vec<(usize, char)> = Vec::new();
     let mut buffer = String::new();
 
-    let flush_cjk = |cjk: &mut Vec<(usize, char)>,
-                     end: usize,
-                     buffer: &mut String,
-                     emit: &mut dyn FnMut(&str, usize, usize)| {
-        match cjk.len() {
-            0 => {}
-            1 => {
-                buffer.clear();
-                buffer.push(cjk[0].1);
-                emit(buffer, cjk[0].0, end);
-            }
-            _ => {
-                for pair in cjk.windows(2) {
+    let flush_cjk =
+        |cjk: &mut Vec<(usize, char)>, end: usize, buffer: &mut String, emit: &mut dyn FnMut(&str, usize, usize)| {
+            match cjk.len() {
+                0 => {}
+                1 => {
                     buffer.clear();
-                    buffer.push(pair[0].1);
-                    buffer.push(pair[1].1);
-                    let to = pair[1].0 + pair[1].1.len_utf8();
-                    emit(buffer, pair[0].0, to);
+                    buffer.push(cjk[0].1);
+                    emit(buffer, cjk[0].0, end);
+                }
+                _ => {
+                    for pair in cjk.windows(2) {
+                        buffer.clear();
+                        buffer.push(pair[0].1);
+                        buffer.push(pair[1].1);
+                        let to = pair[1].0 + pair[1].1.len_utf8();
+                        emit(buffer, pair[0].0, to);
+                    }
                 }
             }
-        }
-        cjk.clear();
-    };
+            cjk.clear();
+        };
 
     for (offset, c) in text.char_indices() {
         {
@@ -171,9 +169,7 @@ mod tests {
     fn japanese_runs_become_bigrams() {
         assert_eq!(
             terms("機械学習エンジニア"),
-            [
-                "機械", "械学", "学習", "習エ", "エン", "ンジ", "ジニ", "ニア"
-            ]
+            ["機械", "械学", "学習", "習エ", "エン", "ンジ", "ジニ", "ニア"]
         );
         assert_eq!(terms("東京都"), ["東京", "京都"]);
         assert_eq!(terms("京"), ["京"]);

@@ -61,12 +61,7 @@ impl SkillMatch {
 
 /// How strong one skill is: a match by name earns at least 0.4; years of use,
 /// recency of use and level earn the rest (weights 0.45, 0.35, 0.2).
-pub fn skill_strength(
-    years: f32,
-    last_used_year: Option<u16>,
-    level: Option<SkillLevel>,
-    today: PartialDate,
-) -> f64 {
+pub fn skill_strength(years: f32, last_used_year: Option<u16>, level: Option<SkillLevel>, today: PartialDate) -> f64 {
     // Saturating: the third year of use adds more than the twelfth.
     let years_factor = 1.0 - (-f64::from(years.max(0.0)) / 3.0).exp();
     let recency_factor = match last_used_year {
@@ -98,12 +93,7 @@ impl SkillEvidence {
             .iter()
             .map(|s| {
                 let strength = skill_strength(s.years, s.last_used_year, s.level, today);
-                (
-                    taxonomy.canonical_skill(&s.name),
-                    s.years,
-                    s.last_used_year,
-                    strength,
-                )
+                (taxonomy.canonical_skill(&s.name), s.years, s.last_used_year, strength)
             })
             .collect();
         Self { skills }
@@ -139,9 +129,7 @@ impl SkillEvidence {
                         via: have.display.clone(),
                         strength: strength * RELATED_SKILL_CREDIT,
                     },
-                    None => SkillMatch::Missing {
-                        skill: skill.clone(),
-                    },
+                    None => SkillMatch::Missing { skill: skill.clone() },
                 }
             })
             .collect()
@@ -166,8 +154,7 @@ pub fn conditions_fit(alumnus: &Alumnus, opportunity: &Opportunity) -> f64 {
         fits.push(
             if preferences.work_modes.is_empty() || preferences.work_modes.contains(&mode) {
                 1.0
-            } else if preferences.work_modes.contains(&WorkMode::Hybrid) || mode == WorkMode::Hybrid
-            {
+            } else if preferences.work_modes.contains(&WorkMode::Hybrid) || mode == WorkMode::Hybrid {
                 // Hybrid sits between on-site and remote: half a fit either way.
                 0.5
             } else {
@@ -274,17 +261,12 @@ mod tests {
 
     #[test]
     fn conditions_fit_counts_stated_conditions_only() {
-        let mut alumnus: Alumnus =
-            serde_json::from_value(serde_json::json!({"id": "a", "display_name": "A"})).unwrap();
+        let mut alumnus: Alumnus = serde_json::from_value(serde_json::json!({"id": "a", "display_name": "A"})).unwrap();
         let mut opportunity: Opportunity = serde_json::from_value(serde_json::json!({
             "id": "o", "kind": "rehire", "title": "t", "location": "Tokyo", "work_mode": "onsite"
         }))
         .unwrap();
-        assert_eq!(
-            conditions_fit(&alumnus, &opportunity),
-            1.0,
-            "unstated preferences fit"
-        );
+        assert_eq!(conditions_fit(&alumnus, &opportunity), 1.0, "unstated preferences fit");
         alumnus.preferences.work_modes = vec![WorkMode::Remote];
         alumnus.preferences.locations = vec!["Osaka".into()];
         assert_eq!(conditions_fit(&alumnus, &opportunity), 0.0);

@@ -43,11 +43,7 @@ impl PreparedOpportunity {
         let mut preferred: Vec<CanonicalSkill> = Vec::new();
         for skill in &opportunity.preferred_skills {
             let canonical = taxonomy.canonical_skill(skill);
-            if !required
-                .iter()
-                .chain(&preferred)
-                .any(|s| s.key == canonical.key)
-            {
+            if !required.iter().chain(&preferred).any(|s| s.key == canonical.key) {
                 preferred.push(canonical);
             }
         }
@@ -133,11 +129,7 @@ pub fn rank(context: &RankingContext<'_>, pool: Vec<PoolEntry>) -> Vec<ScoredCan
     scored
 }
 
-fn score_one(
-    context: &RankingContext<'_>,
-    entry: &PoolEntry,
-    best_bm25: f32,
-) -> Option<ScoredCandidate> {
+fn score_one(context: &RankingContext<'_>, entry: &PoolEntry, best_bm25: f32) -> Option<ScoredCandidate> {
     let today = PartialDate::from_timestamp(context.now);
     let alumnus = &entry.alumnus;
     let evidence = SkillEvidence::new(alumnus, context.taxonomy, today);
@@ -179,9 +171,7 @@ fn score_one(
         .chain(&preferred)
         .filter_map(|m| match m {
             SkillMatch::Exact { skill, .. } => Some(skill.display.clone()),
-            SkillMatch::Related { skill, via, .. } => {
-                Some(format!("{} (related: {via})", skill.display))
-            }
+            SkillMatch::Related { skill, via, .. } => Some(format!("{} (related: {via})", skill.display)),
             SkillMatch::Missing { .. } => None,
         })
         .collect();
@@ -206,12 +196,7 @@ fn score_one(
 
 /// "8 yrs Rust, last used 2025; 3/4 required skills; left 3 yrs ago; open to rehire".
 /// Built only from skills, dates and opt-ins, never from the reason for leaving.
-fn reason_line(
-    alumnus: &Alumnus,
-    kind: OpportunityKind,
-    required: &[SkillMatch],
-    today: PartialDate,
-) -> String {
+fn reason_line(alumnus: &Alumnus, kind: OpportunityKind, required: &[SkillMatch], today: PartialDate) -> String {
     let mut parts = Vec::new();
     let mut strongest: Vec<&SkillMatch> = required.iter().filter(|m| m.exact()).collect();
     strongest.sort_by(|a, b| b.strength().total_cmp(&a.strength()));

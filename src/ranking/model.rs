@@ -171,19 +171,16 @@ impl RankingProfiles {
             mentoring: BTreeMap<String, f64>,
             partnership: BTreeMap<String, f64>,
         }
-        let file: File = figment::Figment::from(
-            <figment::providers::Toml as figment::providers::Format>::string(text),
-        )
-        .extract()
-        .map_err(|e| WeightError::Config(e.to_string()))?;
+        let file: File = figment::Figment::from(<figment::providers::Toml as figment::providers::Format>::string(text))
+            .extract()
+            .map_err(|e| WeightError::Config(e.to_string()))?;
         let parse = |table: BTreeMap<String, f64>| -> Result<WeightProfile, WeightError> {
             let mut raw = Vec::new();
             for (name, value) in table {
-                let component =
-                    Component::from_name(&name).ok_or_else(|| WeightError::UnknownComponent {
-                        name: name.clone(),
-                        known: Component::ALL.map(Component::name).join(", "),
-                    })?;
+                let component = Component::from_name(&name).ok_or_else(|| WeightError::UnknownComponent {
+                    name: name.clone(),
+                    known: Component::ALL.map(Component::name).join(", "),
+                })?;
                 raw.push((component, value));
             }
             WeightProfile::new(raw)
@@ -200,8 +197,7 @@ impl RankingProfiles {
     /// The compiled-in defaults.
     pub fn defaults() -> Self {
         // The file is part of the source tree and checked by a unit test.
-        Self::from_toml(DEFAULT_PROFILES_TOML)
-            .unwrap_or_else(|e| panic!("built-in data/ranking.toml: {e}"))
+        Self::from_toml(DEFAULT_PROFILES_TOML).unwrap_or_else(|e| panic!("built-in data/ranking.toml: {e}"))
     }
 
     /// The profile of a kind.
@@ -219,23 +215,14 @@ mod tests {
     fn defaults_parse_and_normalise() {
         let profiles = RankingProfiles::defaults();
         for kind in OpportunityKind::ALL {
-            let total: f64 = profiles
-                .profile(kind)
-                .weights()
-                .iter()
-                .map(|(_, w)| w)
-                .sum();
+            let total: f64 = profiles.profile(kind).weights().iter().map(|(_, w)| w).sum();
             assert!((total - 1.0).abs() < 1e-12, "{kind:?}: {total}");
         }
     }
 
     #[test]
     fn overrides_replace_and_renormalise() {
-        let profile = WeightProfile::new([
-            (Component::RequiredSkills, 1.0),
-            (Component::TextRelevance, 1.0),
-        ])
-        .unwrap();
+        let profile = WeightProfile::new([(Component::RequiredSkills, 1.0), (Component::TextRelevance, 1.0)]).unwrap();
         let changed = profile
             .with_overrides(&HashMap::from([("text_relevance".to_string(), 1.5)]))
             .unwrap();
@@ -245,9 +232,7 @@ mod tests {
 
     #[test]
     fn bad_overrides_are_rejected() {
-        let profile = RankingProfiles::defaults()
-            .profile(OpportunityKind::Rehire)
-            .clone();
+        let profile = RankingProfiles::defaults().profile(OpportunityKind::Rehire).clone();
         let err = profile
             .with_overrides(&HashMap::from([("age".to_string(), 1.0)]))
             .unwrap_err();
@@ -258,22 +243,13 @@ mod tests {
                 .unwrap_err();
             assert!(matches!(err, WeightError::InvalidWeight { .. }), "{bad}");
         }
-        let all_zero: HashMap<String, f64> = Component::ALL
-            .iter()
-            .map(|c| (c.name().to_string(), 0.0))
-            .collect();
-        assert_eq!(
-            profile.with_overrides(&all_zero).unwrap_err(),
-            WeightError::AllZero
-        );
+        let all_zero: HashMap<String, f64> = Component::ALL.iter().map(|c| (c.name().to_string(), 0.0)).collect();
+        assert_eq!(profile.with_overrides(&all_zero).unwrap_err(), WeightError::AllZero);
     }
 
     #[test]
     fn profiles_file_with_unknown_component_is_rejected() {
-        let text = DEFAULT_PROFILES_TOML.replace(
-            "engagement = 0.10\n\n[referral]",
-            "gender = 0.10\n\n[referral]",
-        );
+        let text = DEFAULT_PROFILES_TOML.replace("engagement = 0.10\n\n[referral]", "gender = 0.10\n\n[referral]");
         assert!(matches!(
             RankingProfiles::from_toml(&text),
             Err(WeightError::UnknownComponent { .. })

@@ -4,6 +4,7 @@ use tonic::{Request, Response, Status, Streaming};
 use super::{Handlers, ServiceError, convert, observe};
 use crate::{
     domain::{Alumnus, Violations, validation::validate_alumnus},
+    engine::validate_alumni_batch,
     proto::{self, alumni_service_server::AlumniService},
 };
 
@@ -23,17 +24,17 @@ impl AlumniService for Handlers {
                 .alumni
                 .into_iter()
                 .enumerate()
-                .map(|(i, a)| {
-                    convert::alumnus_from_proto(a, &format!("alumni[{i}]"), &mut violations)
-                })
+                .map(|(i, a)| convert::alumnus_from_proto(a, &format!("alumni[{i}]"), &mut violations))
                 .collect();
-            violations.into_result()?;
+            if !violations.is_empty() {
+                // Report every problem at once, not only those found while parsing.
+                validate_alumni_batch(&alumni, "alumni", &mut violations);
+                return Err(violations.into());
+            }
             let count = alumni.len() as u32;
             self.blocking(move |engine| engine.upsert_alumni(alumni, "alumni"))
                 .await?;
-            Ok(proto::UpsertAlumniResponse {
-                upserted_count: count,
-            })
+            Ok(proto::UpsertAlumniResponse { upserted_count: count })
         })
         .await
     }
@@ -56,19 +57,13 @@ impl AlumniService for Handlers {
                 if !violations.is_empty() {
                     // Everything before the bad item is made durable, so the client can resume at it.
                     committed += self.write_chunk(std::mem::take(&mut pending)).await?;
-                    return Err(ServiceError::ImportRejected {
-                        committed,
-                        violations,
-                    });
+                    return Err(ServiceError::ImportRejected { committed, violations });
                 }
                 pending.push(alumnus);
                 position += 1;
                 if pending.len() == IMPORT_CHUNK {
                     committed += self
-                        .write_chunk(std::mem::replace(
-                            &mut pending,
-                            Vec::with_capacity(IMPORT_CHUNK),
-                        ))
+                        .write_chunk(std::mem::replace(&mut pending, Vec::with_capacity(IMPORT_CHUNK)))
                         .await?;
                 }
             }
@@ -86,9 +81,7 @@ impl AlumniService for Handlers {
     ) -> Result<Response<proto::DeleteAlumniResponse>, Status> {
         observe("DeleteAlumni", async {
             let ids = request.into_inner().ids;
-            let (deleted, not_found, _) = self
-                .blocking(move |engine| engine.delete_alumni(ids))
-                .await?;
+            let (deleted, not_found, _) = self.blocking(move |engine| engine.delete_alumni(ids)).await?;
             Ok(proto::DeleteAlumniResponse {
                 deleted_count: deleted.len() as u32,
                 not_found_ids: not_found,
@@ -118,8 +111,7 @@ impl Handlers {
             return Ok(0);
         }
         let count = chunk.len() as u64;
-        self.blocking(move |engine| engine.write_alumni(&mut chunk))
-            .await?;
+        self.blocking(move |engine| engine.write_alumni(&mut chunk)).await?;
         Ok(count)
     }
 }

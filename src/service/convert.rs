@@ -5,8 +5,8 @@
 
 use crate::{
     domain::{
-        self, DateError, EmploymentType, OpportunityKind, OpportunityStatus, PartialDate,
-        SkillLevel, Violations, WorkMode,
+        self, DateError, EmploymentType, OpportunityKind, OpportunityStatus, PartialDate, SkillLevel, Violations,
+        WorkMode,
     },
     proto,
     ranking::ScoredCandidate,
@@ -76,21 +76,14 @@ fn timestamp_out(ts: Option<domain::Timestamp>) -> Option<prost_types::Timestamp
 }
 
 /// Parses an opportunity kind; UNSPECIFIED and unknown numbers are violations.
-pub fn kind_from_proto(
-    value: i32,
-    field: &str,
-    violations: &mut Violations,
-) -> Option<OpportunityKind> {
+pub fn kind_from_proto(value: i32, field: &str, violations: &mut Violations) -> Option<OpportunityKind> {
     match proto::OpportunityKind::try_from(value) {
         Ok(proto::OpportunityKind::Rehire) => Some(OpportunityKind::Rehire),
         Ok(proto::OpportunityKind::Referral) => Some(OpportunityKind::Referral),
         Ok(proto::OpportunityKind::Mentoring) => Some(OpportunityKind::Mentoring),
         Ok(proto::OpportunityKind::Partnership) => Some(OpportunityKind::Partnership),
         Ok(proto::OpportunityKind::Unspecified) => {
-            violations.add(
-                field,
-                "must be set (REHIRE, REFERRAL, MENTORING or PARTNERSHIP)",
-            );
+            violations.add(field, "must be set (REHIRE, REFERRAL, MENTORING or PARTNERSHIP)");
             None
         }
         Err(_) => {
@@ -101,11 +94,7 @@ pub fn kind_from_proto(
 }
 
 /// Parses an optional kind filter: UNSPECIFIED means any.
-pub fn kind_filter_from_proto(
-    value: i32,
-    field: &str,
-    violations: &mut Violations,
-) -> Option<OpportunityKind> {
+pub fn kind_filter_from_proto(value: i32, field: &str, violations: &mut Violations) -> Option<OpportunityKind> {
     if value == proto::OpportunityKind::Unspecified as i32 {
         None
     } else {
@@ -145,11 +134,7 @@ fn work_mode_to_proto(mode: Option<WorkMode>) -> i32 {
     }) as i32
 }
 
-fn employment_from_proto(
-    value: i32,
-    field: &str,
-    violations: &mut Violations,
-) -> Option<EmploymentType> {
+fn employment_from_proto(value: i32, field: &str, violations: &mut Violations) -> Option<EmploymentType> {
     match proto::EmploymentType::try_from(value) {
         Ok(proto::EmploymentType::Unspecified) => None,
         Ok(proto::EmploymentType::FullTime) => Some(EmploymentType::FullTime),
@@ -197,11 +182,7 @@ fn enum_list<T>(
 }
 
 /// Converts an alumnus from the API, reporting problems under `path`.
-pub fn alumnus_from_proto(
-    a: proto::Alumnus,
-    path: &str,
-    violations: &mut Violations,
-) -> domain::Alumnus {
+pub fn alumnus_from_proto(a: proto::Alumnus, path: &str, violations: &mut Violations) -> domain::Alumnus {
     let skills = a
         .skills
         .into_iter()
@@ -215,10 +196,7 @@ pub fn alumnus_from_proto(
                 Ok(proto::SkillLevel::Advanced) => Some(SkillLevel::Advanced),
                 Ok(proto::SkillLevel::Expert) => Some(SkillLevel::Expert),
                 Err(_) => {
-                    violations.add(
-                        format!("{at}.level"),
-                        format!("unknown skill level {}", s.level),
-                    );
+                    violations.add(format!("{at}.level"), format!("unknown skill level {}", s.level));
                     None
                 }
             };
@@ -267,10 +245,7 @@ pub fn alumnus_from_proto(
         Ok(proto::DepartureReason::Other) => domain::DepartureReason::Other,
         Err(_) => {
             // The value itself is sensitive; the message names only the field.
-            violations.add(
-                format!("{path}.departure.reason"),
-                "unknown departure reason",
-            );
+            violations.add(format!("{path}.departure.reason"), "unknown departure reason");
             domain::DepartureReason::Undisclosed
         }
     };
@@ -279,11 +254,7 @@ pub fn alumnus_from_proto(
     let engagement = a.engagement.unwrap_or_default();
     domain::Alumnus {
         departure: domain::Departure {
-            left_on: optional_date(
-                &departure.left_on,
-                &format!("{path}.departure.left_on"),
-                violations,
-            ),
+            left_on: optional_date(&departure.left_on, &format!("{path}.departure.left_on"), violations),
             reason,
             rehire_eligible: departure.rehire_eligible,
         },
@@ -324,11 +295,7 @@ pub fn alumnus_from_proto(
         consent: domain::Consent {
             contact_allowed: a.consent.is_some_and(|c| c.contact_allowed),
         },
-        updated_at: timestamp(
-            a.updated_at.as_ref(),
-            &format!("{path}.updated_at"),
-            violations,
-        ),
+        updated_at: timestamp(a.updated_at.as_ref(), &format!("{path}.updated_at"), violations),
         id: a.id,
         display_name: a.display_name,
         headline: a.headline,
@@ -374,11 +341,7 @@ pub fn alumnus_to_proto(a: domain::Alumnus) -> proto::Alumnus {
             })
             .collect(),
         departure: Some(proto::Departure {
-            left_on: a
-                .departure
-                .left_on
-                .map(|d| d.to_string())
-                .unwrap_or_default(),
+            left_on: a.departure.left_on.map(|d| d.to_string()).unwrap_or_default(),
             reason: (match a.departure.reason {
                 domain::DepartureReason::Undisclosed => proto::DepartureReason::Undisclosed,
                 domain::DepartureReason::CareerChange => proto::DepartureReason::CareerChange,
@@ -431,11 +394,7 @@ pub fn alumnus_to_proto(a: domain::Alumnus) -> proto::Alumnus {
 }
 
 /// Parses an opportunity status filter: UNSPECIFIED means any.
-pub fn status_filter_from_proto(
-    value: i32,
-    field: &str,
-    violations: &mut Violations,
-) -> Option<OpportunityStatus> {
+pub fn status_filter_from_proto(value: i32, field: &str, violations: &mut Violations) -> Option<OpportunityStatus> {
     match proto::OpportunityStatus::try_from(value) {
         Ok(proto::OpportunityStatus::Unspecified) => None,
         Ok(proto::OpportunityStatus::Open) => Some(OpportunityStatus::Open),
@@ -448,27 +407,13 @@ pub fn status_filter_from_proto(
 }
 
 /// Converts an opportunity from the API, reporting problems under `path`.
-pub fn opportunity_from_proto(
-    o: proto::Opportunity,
-    path: &str,
-    violations: &mut Violations,
-) -> domain::Opportunity {
+pub fn opportunity_from_proto(o: proto::Opportunity, path: &str, violations: &mut Violations) -> domain::Opportunity {
     domain::Opportunity {
-        kind: kind_from_proto(o.kind, &format!("{path}.kind"), violations)
-            .unwrap_or(OpportunityKind::Referral),
+        kind: kind_from_proto(o.kind, &format!("{path}.kind"), violations).unwrap_or(OpportunityKind::Referral),
         work_mode: work_mode_from_proto(o.work_mode, &format!("{path}.work_mode"), violations),
-        employment_type: employment_from_proto(
-            o.employment_type,
-            &format!("{path}.employment_type"),
-            violations,
-        ),
-        status: status_filter_from_proto(o.status, &format!("{path}.status"), violations)
-            .unwrap_or_default(),
-        created_at: timestamp(
-            o.created_at.as_ref(),
-            &format!("{path}.created_at"),
-            violations,
-        ),
+        employment_type: employment_from_proto(o.employment_type, &format!("{path}.employment_type"), violations),
+        status: status_filter_from_proto(o.status, &format!("{path}.status"), violations).unwrap_or_default(),
+        created_at: timestamp(o.created_at.as_ref(), &format!("{path}.created_at"), violations),
         id: o.id,
         title: o.title,
         description: o.description,
@@ -572,13 +517,12 @@ mod tests {
                 locations: vec![],
             }),
             languages: vec!["ja".into()],
-            consent: Some(proto::Consent {
-                contact_allowed: true,
-            }),
+            consent: Some(proto::Consent { contact_allowed: true }),
             updated_at: Some(prost_types::Timestamp {
                 seconds: 1_700_000_000,
                 nanos: 5,
             }),
+            engagement: Some(proto::Engagement::default()),
             ..Default::default()
         }
     }

@@ -70,20 +70,10 @@ impl From<ServiceError> for Status {
         match error {
             ServiceError::Engine(EngineError::Invalid(violations)) => {
                 let message = summary(&violations);
-                Status::with_error_details(
-                    Code::InvalidArgument,
-                    message.clone(),
-                    bad_request(violations),
-                )
+                Status::with_error_details(Code::InvalidArgument, message.clone(), bad_request(violations))
             }
-            ServiceError::ImportRejected {
-                committed,
-                violations,
-            } => {
-                let message = format!(
-                    "{}; {committed} item(s) before it were written",
-                    summary(&violations)
-                );
+            ServiceError::ImportRejected { committed, violations } => {
+                let message = format!("{}; {committed} item(s) before it were written", summary(&violations));
                 let mut details = bad_request(violations);
                 details.set_error_info(
                     "INVALID_ITEM",
@@ -97,9 +87,7 @@ impl From<ServiceError> for Status {
             ServiceError::Engine(EngineError::NotFound { entity, id }) => {
                 Status::not_found(format!("{entity} {id:?} not found"))
             }
-            ServiceError::Engine(EngineError::ShuttingDown) => {
-                Status::unavailable("the server is shutting down")
-            }
+            ServiceError::Engine(EngineError::ShuttingDown) => Status::unavailable("the server is shutting down"),
             ServiceError::Stream(status) => status,
             other => {
                 // Internal details stay in the server log; callers get a generic message.

@@ -2,33 +2,31 @@ use tonic::{Request, Response, Status};
 
 use super::{Handlers, convert, observe};
 use crate::{
-    domain::Violations,
+    domain::{Violations, validation::validate_opportunity},
     engine::{MatchOptions, MatchTarget},
     proto::{self, match_request::Target, match_service_server::MatchService},
 };
 
 #[tonic::async_trait]
 impl MatchService for Handlers {
-    async fn r#match(
-        &self,
-        request: Request<proto::MatchRequest>,
-    ) -> Result<Response<proto::MatchResponse>, Status> {
+    async fn r#match(&self, request: Request<proto::MatchRequest>) -> Result<Response<proto::MatchResponse>, Status> {
         observe("Match", async {
             let request = request.into_inner();
             let mut violations = Violations::new();
             let target = match request.target {
-                Some(Target::OpportunityId(id)) => Some(MatchTarget::Stored(id)),
-                Some(Target::Opportunity(opportunity)) => Some(MatchTarget::AdHoc(
-                    convert::opportunity_from_proto(opportunity, "opportunity", &mut violations),
-                )),
+                Some(Target::OpportunityId(id)) => MatchTarget::Stored(id),
+                Some(Target::Opportunity(opportunity)) => {
+                    let opportunity = convert::opportunity_from_proto(opportunity, "opportunity", &mut violations);
+                    if !violations.is_empty() {
+                        validate_opportunity(&opportunity, "opportunity", false, &mut violations);
+                        return Err(violations.into());
+                    }
+                    MatchTarget::AdHoc(opportunity)
+                }
                 None => {
                     violations.add("target", "set either opportunity_id or opportunity");
-                    None
+                    return Err(violations.into());
                 }
-            };
-            violations.into_result()?;
-            let Some(target) = target else {
-                return Err(Violations::new().into());
             };
             let options = MatchOptions {
                 limit: request.limit,

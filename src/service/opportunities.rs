@@ -3,6 +3,7 @@ use tonic::{Request, Response, Status};
 use super::{Handlers, convert, observe};
 use crate::{
     domain::{Opportunity, Violations},
+    engine::validate_opportunity_batch,
     proto::{self, opportunity_service_server::OpportunityService},
 };
 
@@ -19,15 +20,12 @@ impl OpportunityService for Handlers {
                 .opportunities
                 .into_iter()
                 .enumerate()
-                .map(|(i, o)| {
-                    convert::opportunity_from_proto(
-                        o,
-                        &format!("opportunities[{i}]"),
-                        &mut violations,
-                    )
-                })
+                .map(|(i, o)| convert::opportunity_from_proto(o, &format!("opportunities[{i}]"), &mut violations))
                 .collect();
-            violations.into_result()?;
+            if !violations.is_empty() {
+                validate_opportunity_batch(&opportunities, &mut violations);
+                return Err(violations.into());
+            }
             let count = self
                 .blocking(move |engine| engine.upsert_opportunities(opportunities))
                 .await?;
@@ -44,9 +42,7 @@ impl OpportunityService for Handlers {
     ) -> Result<Response<proto::GetOpportunityResponse>, Status> {
         observe("GetOpportunity", async {
             let id = request.into_inner().id;
-            let opportunity = self
-                .blocking(move |engine| engine.get_opportunity(&id))
-                .await?;
+            let opportunity = self.blocking(move |engine| engine.get_opportunity(&id)).await?;
             Ok(proto::GetOpportunityResponse {
                 opportunity: Some(convert::opportunity_to_proto(opportunity)),
             })
@@ -62,19 +58,13 @@ impl OpportunityService for Handlers {
             let request = request.into_inner();
             let mut violations = Violations::new();
             let kind = convert::kind_filter_from_proto(request.kind, "kind", &mut violations);
-            let status =
-                convert::status_filter_from_proto(request.status, "status", &mut violations);
+            let status = convert::status_filter_from_proto(request.status, "status", &mut violations);
             violations.into_result()?;
             let (page, next_page_token) = self
-                .blocking(move |engine| {
-                    engine.list_opportunities(kind, status, request.page_size, &request.page_token)
-                })
+                .blocking(move |engine| engine.list_opportunities(kind, status, request.page_size, &request.page_token))
                 .await?;
             Ok(proto::ListOpportunitiesResponse {
-                opportunities: page
-                    .into_iter()
-                    .map(convert::opportunity_to_proto)
-                    .collect(),
+                opportunities: page.into_iter().map(convert::opportunity_to_proto).collect(),
                 next_page_token,
             })
         })
@@ -87,9 +77,7 @@ impl OpportunityService for Handlers {
     ) -> Result<Response<proto::CloseOpportunityResponse>, Status> {
         observe("CloseOpportunity", async {
             let id = request.into_inner().id;
-            let opportunity = self
-                .blocking(move |engine| engine.close_opportunity(&id))
-                .await?;
+            let opportunity = self.blocking(move |engine| engine.close_opportunity(&id)).await?;
             Ok(proto::CloseOpportunityResponse {
                 opportunity: Some(convert::opportunity_to_proto(opportunity)),
             })

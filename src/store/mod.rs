@@ -8,9 +8,7 @@
 
 use std::path::Path;
 
-use redb::{
-    Database, Durability, ReadableDatabase, ReadableTable, ReadableTableMetadata, TableDefinition,
-};
+use redb::{Database, Durability, ReadableDatabase, ReadableTable, ReadableTableMetadata, TableDefinition};
 
 use crate::domain::{Alumnus, Opportunity, OpportunityKind, OpportunityStatus, Timestamp};
 
@@ -107,11 +105,7 @@ impl Store {
             let mut table = txn.open_table(ALUMNI).or_store()?;
             let mut changes = txn.open_table(ALUMNI_CHANGES).or_store()?;
             let mut meta = txn.open_table(META).or_store()?;
-            let mut seq = meta
-                .get(ALUMNI_SEQ)
-                .or_store()?
-                .map(|v| v.value())
-                .unwrap_or(0);
+            let mut seq = meta.get(ALUMNI_SEQ).or_store()?.map(|v| v.value()).unwrap_or(0);
             for (id, bytes) in &encoded {
                 table.insert(*id, bytes.as_slice()).or_store()?;
                 seq += 1;
@@ -132,11 +126,7 @@ impl Store {
             let mut table = txn.open_table(ALUMNI).or_store()?;
             let mut changes = txn.open_table(ALUMNI_CHANGES).or_store()?;
             let mut meta = txn.open_table(META).or_store()?;
-            let mut seq = meta
-                .get(ALUMNI_SEQ)
-                .or_store()?
-                .map(|v| v.value())
-                .unwrap_or(0);
+            let mut seq = meta.get(ALUMNI_SEQ).or_store()?.map(|v| v.value()).unwrap_or(0);
             for id in ids {
                 if table.remove(id.as_str()).or_store()?.is_some() {
                     seq += 1;
@@ -224,19 +214,11 @@ impl Store {
     }
 
     /// Logged changes after `after`, oldest first, at most `limit`: `(seq, alumnus id)`.
-    pub fn changes_after(
-        &self,
-        after: u64,
-        limit: usize,
-    ) -> Result<Vec<(u64, String)>, StoreError> {
+    pub fn changes_after(&self, after: u64, limit: usize) -> Result<Vec<(u64, String)>, StoreError> {
         let txn = self.db.begin_read().or_store()?;
         let table = txn.open_table(ALUMNI_CHANGES).or_store()?;
         let mut out = Vec::new();
-        for entry in table
-            .range(after.saturating_add(1)..)
-            .or_store()?
-            .take(limit)
-        {
+        for entry in table.range(after.saturating_add(1)..).or_store()?.take(limit) {
             let (seq, id) = entry.or_store()?;
             out.push((seq.value(), id.value().to_owned()));
         }
@@ -267,28 +249,21 @@ impl Store {
 
     /// Writes opportunities in one durable transaction. An opportunity without
     /// `created_at` keeps the stored one, or gets `now` when new.
-    pub fn upsert_opportunities(
-        &self,
-        opportunities: &[Opportunity],
-        now: Timestamp,
-    ) -> Result<(), StoreError> {
+    pub fn upsert_opportunities(&self, opportunities: &[Opportunity], now: Timestamp) -> Result<(), StoreError> {
         let txn = self.db.begin_write().or_store()?;
         {
             let mut table = txn.open_table(OPPORTUNITIES).or_store()?;
             for opportunity in opportunities {
                 let mut record = opportunity.clone();
                 if record.created_at.is_none() {
-                    let previous: Option<Opportunity> =
-                        match table.get(record.id.as_str()).or_store()? {
-                            Some(bytes) => Some(decode(&record.id, bytes.value())?),
-                            None => None,
-                        };
+                    let previous: Option<Opportunity> = match table.get(record.id.as_str()).or_store()? {
+                        Some(bytes) => Some(decode(&record.id, bytes.value())?),
+                        None => None,
+                    };
                     record.created_at = Some(previous.and_then(|p| p.created_at).unwrap_or(now));
                 }
                 let bytes = serde_json::to_vec(&record)?;
-                table
-                    .insert(record.id.as_str(), bytes.as_slice())
-                    .or_store()?;
+                table.insert(record.id.as_str(), bytes.as_slice()).or_store()?;
             }
         }
         txn.commit().or_store()?;
@@ -317,9 +292,7 @@ impl Store {
         let table = txn.open_table(OPPORTUNITIES).or_store()?;
         let mut out = Vec::new();
         let range = match after_id {
-            Some(after) => {
-                table.range::<&str>((std::ops::Bound::Excluded(after), std::ops::Bound::Unbounded))
-            }
+            Some(after) => table.range::<&str>((std::ops::Bound::Excluded(after), std::ops::Bound::Unbounded)),
             None => table.range::<&str>(..),
         }
         .or_store()?;
@@ -375,10 +348,7 @@ mod tests {
     fn upsert_delete_and_change_log() {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open(&dir.path().join("store.redb")).unwrap();
-        assert_eq!(
-            store.upsert_alumni(&[alumnus("a"), alumnus("b")]).unwrap(),
-            2
-        );
+        assert_eq!(store.upsert_alumni(&[alumnus("a"), alumnus("b")]).unwrap(), 2);
         assert_eq!(store.upsert_alumni(&[alumnus("a")]).unwrap(), 3);
         assert_eq!(store.count_alumni().unwrap(), 2);
         let outcome = store.delete_alumni(&["b".into(), "zz".into()]).unwrap();
@@ -388,10 +358,7 @@ mod tests {
         );
         assert!(store.get_alumnus("b").unwrap().is_none());
         let changes = store.changes_after(1, 10).unwrap();
-        assert_eq!(
-            changes,
-            vec![(2, "b".into()), (3, "a".into()), (4, "b".into())]
-        );
+        assert_eq!(changes, vec![(2, "b".into()), (3, "a".into()), (4, "b".into())]);
         store.trim_changes(3).unwrap();
         assert_eq!(store.oldest_change().unwrap(), Some(4));
     }
@@ -427,39 +394,21 @@ mod tests {
             })
             .collect();
         store
-            .upsert_opportunities(
-                &opportunities,
-                Timestamp {
-                    seconds: 10,
-                    nanos: 0,
-                },
-            )
+            .upsert_opportunities(&opportunities, Timestamp { seconds: 10, nanos: 0 })
             .unwrap();
         let filter = OpportunityFilter {
             kind: Some(OpportunityKind::Rehire),
             status: None,
         };
         let (page, more) = store.list_opportunities(filter, None, 2).unwrap();
-        assert_eq!(
-            page.iter().map(|o| o.id.as_str()).collect::<Vec<_>>(),
-            ["o0", "o2"]
-        );
+        assert_eq!(page.iter().map(|o| o.id.as_str()).collect::<Vec<_>>(), ["o0", "o2"]);
         assert!(more);
         let (page, more) = store.list_opportunities(filter, Some("o2"), 2).unwrap();
-        assert_eq!(
-            page.iter().map(|o| o.id.as_str()).collect::<Vec<_>>(),
-            ["o4"]
-        );
+        assert_eq!(page.iter().map(|o| o.id.as_str()).collect::<Vec<_>>(), ["o4"]);
         assert!(!more);
         let closed = store.close_opportunity("o4").unwrap().unwrap();
         assert_eq!(closed.status, OpportunityStatus::Closed);
-        assert_eq!(
-            closed.created_at,
-            Some(Timestamp {
-                seconds: 10,
-                nanos: 0
-            })
-        );
+        assert_eq!(closed.created_at, Some(Timestamp { seconds: 10, nanos: 0 }));
         assert!(store.close_opportunity("nope").unwrap().is_none());
     }
 }

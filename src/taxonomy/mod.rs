@@ -109,8 +109,7 @@ impl Taxonomy {
             if name.is_empty() {
                 return Err((line_no + 1, "empty canonical name".into()));
             }
-            let id = u32::try_from(taxonomy.skills.len())
-                .map_err(|_| (line_no + 1, "too many skills".into()))?;
+            let id = u32::try_from(taxonomy.skills.len()).map_err(|_| (line_no + 1, "too many skills".into()))?;
             let key = normalize(name);
             taxonomy.aliases.entry(key.clone()).or_insert(id);
             for alias in columns.next().unwrap_or_default().split('|') {
@@ -177,8 +176,7 @@ impl Taxonomy {
     pub fn are_related(&self, a: &CanonicalSkill, b: &CanonicalSkill) -> bool {
         match (a.id, b.id) {
             (Some(a), Some(b)) if a != b => {
-                self.skills[a as usize].related.contains(&b)
-                    || self.skills[b as usize].related.contains(&a)
+                self.skills[a as usize].related.contains(&b) || self.skills[b as usize].related.contains(&a)
             }
             _ => false,
         }
@@ -206,10 +204,7 @@ mod tests {
         let b = taxonomy.canonical_skill("Kubernetes Orchestration");
         assert_eq!(a, b);
         assert_eq!(a.display, "Kubernetes");
-        assert_eq!(
-            taxonomy.canonical_skill("機械学習").display,
-            "machine learning"
-        );
+        assert_eq!(taxonomy.canonical_skill("機械学習").display, "machine learning");
         let docker = taxonomy.canonical_skill("Docker Engine");
         assert!(taxonomy.are_related(&a, &docker));
         assert!(taxonomy.are_related(&docker, &a), "relation is symmetric");

@@ -63,14 +63,9 @@ impl TestServer {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let (stop, stopped) = oneshot::channel::<()>();
-        let task = tokio::spawn(service::serve(
-            engine,
-            listener,
-            ServerOptions::default(),
-            async {
-                let _ = stopped.await;
-            },
-        ));
+        let task = tokio::spawn(service::serve(engine, listener, ServerOptions::default(), async {
+            let _ = stopped.await;
+        }));
         let channel = Channel::from_shared(format!("http://{addr}"))
             .unwrap()
             .connect()
@@ -88,11 +83,22 @@ impl TestServer {
     }
 
     /// Graceful shutdown; waits until the engine has flushed and released its files.
-    pub async fn stop(mut self) {
-        if let Some(stop) = self.stop.take() {
+    pub async fn stop(self) {
+        let Self {
+            channel,
+            alumni,
+            opportunities,
+            matcher,
+            stop,
+            task,
+            ..
+        } = self;
+        // Close the client side first so the server's drain does not wait for us.
+        drop((channel, alumni, opportunities, matcher));
+        if let Some(stop) = stop {
             let _ = stop.send(());
         }
-        if let Some(task) = self.task.take() {
+        if let Some(task) = task {
             task.await.unwrap().expect("server stops cleanly");
         }
     }
@@ -117,9 +123,7 @@ impl TestServer {
     pub async fn match_ids(&mut self, opportunity_id: &str, limit: u32) -> proto::MatchResponse {
         self.matcher
             .r#match(proto::MatchRequest {
-                target: Some(proto::match_request::Target::OpportunityId(
-                    opportunity_id.into(),
-                )),
+                target: Some(proto::match_request::Target::OpportunityId(opportunity_id.into())),
                 limit,
                 explain: true,
                 ..Default::default()
@@ -152,11 +156,7 @@ impl TestServer {
 }
 
 pub fn ids(response: &proto::MatchResponse) -> Vec<&str> {
-    response
-        .candidates
-        .iter()
-        .map(|c| c.alumnus_id.as_str())
-        .collect()
+    response.candidates.iter().map(|c| c.alumnus_id.as_str()).collect()
 }
 
 /// An alumnus open to every kind, contactable and rehire-eligible, with the given skills.
@@ -202,20 +202,13 @@ pub fn alumnus(id: &str, name: &str, title: &str, skills: &[(&str, f32, u32)]) -
             topics: vec![],
         }),
         languages: vec!["en".into()],
-        consent: Some(proto::Consent {
-            contact_allowed: true,
-        }),
+        consent: Some(proto::Consent { contact_allowed: true }),
         ..Default::default()
     }
 }
 
 /// An opportunity with required skills.
-pub fn opportunity(
-    id: &str,
-    kind: proto::OpportunityKind,
-    title: &str,
-    required: &[&str],
-) -> proto::Opportunity {
+pub fn opportunity(id: &str, kind: proto::OpportunityKind, title: &str, required: &[&str]) -> proto::Opportunity {
     proto::Opportunity {
         id: id.into(),
         kind: kind as i32,

@@ -240,11 +240,18 @@ impl<'v> Generator<'v> {
         let rehire_eligible = rng.chance(0.8);
         let seniority = (career_years / 20.0).min(1.0);
         let open_to = open_to(&mut rng, rehire_eligible, seniority);
-        let skills = skills.into_profile(self, &mut rng, japanese);
+        let profile_skills = skills.into_profile(self, &mut rng, japanese);
+        // Things (fields, technologies) fill noun slots in the templates.
+        let things: Vec<String> = profile_skills
+            .iter()
+            .filter(|(_, noun)| *noun)
+            .map(|(s, _)| s.name.clone())
+            .collect();
+        let skills: Vec<Skill> = profile_skills.into_iter().map(|(s, _)| s).collect();
         let current = positions.last();
         let current_title = current.map(|p| p.title.as_str()).unwrap_or_default();
         let current_org = current.map(|p| p.organization.as_str()).unwrap_or_default();
-        let headline = self.headline(&mut rng, current_title, current_org, &skills, japanese);
+        let headline = self.headline(&mut rng, current_title, current_org, &things, japanese);
         let tenure_years = plan
             .iter()
             .filter(|p| p.at_company)
@@ -262,7 +269,7 @@ impl<'v> Generator<'v> {
         let interests = self.interests(
             &mut rng,
             open_to,
-            &skills,
+            &things,
             StatementFacts {
                 tenure_years,
                 department: at_company_department,
@@ -409,7 +416,10 @@ impl<'v> Generator<'v> {
 
         // Seniority steps from experience at the start of each role; each role at
         // the company is a promotion over the one before.
+        // A change of field (another ISCO minor group) starts over near the bottom.
         let mut last_company_step: Option<usize> = None;
+        let mut previous: Option<usize> = None;
+        let occupations = &self.vocab.occupations;
         for p in &mut plan {
             let years = (p.start - career_start) as f64 / 12.0;
             let mut step = match years {
@@ -418,6 +428,13 @@ impl<'v> Generator<'v> {
                 y if y < 14.0 => 2,
                 _ => 3,
             };
+            let changed_field = previous.is_some_and(|prev| {
+                occupations[prev].isco_minor() != occupations[p.occupation].isco_minor()
+                    && !occupations[p.occupation].isco.starts_with('1')
+            });
+            if changed_field {
+                step = step.min(1);
+            }
             if p.at_company {
                 if let Some(prev) = last_company_step {
                     step = step.max((prev + 1).min(3));
@@ -425,6 +442,7 @@ impl<'v> Generator<'v> {
                 last_company_step = Some(step);
             }
             p.step = step;
+            previous = Some(p.occupation);
         }
         plan
     }
@@ -589,6 +607,16 @@ impl<'v> Generator<'v> {
         }
     }
 
+    /// Whether a skill names a thing (a field of knowledge or a technology) rather
+    /// than a task: ESCO's skill/competence labels are verb phrases ("debug
+    /// software") and read wrongly where a noun belongs.
+    pub(crate) fn is_noun(&self, r: SkillRef) -> bool {
+        match r {
+            SkillRef::Esco(s) => self.vocab.skills.get(s).is_some_and(|k| k.knowledge),
+            SkillRef::Technology(_) => true,
+        }
+    }
+
     fn position_description(
         &self,
         rng: &mut Rng,
@@ -597,34 +625,43 @@ impl<'v> Generator<'v> {
         japanese: bool,
     ) -> String {
         let picked = rng.sample(used, 3);
-        let names: Vec<String> = picked
-            .iter()
-            .map(|&r| self.skill_name(rng, r, japanese))
-            .collect();
-        let names: Vec<&str> = names.iter().map(String::as_str).collect();
-        let template = rng.below(3);
-        if japanese {
-            match (template, department.is_empty()) {
-                (0, false) => format!("{department}にて{}を担当。", join_ja(&names)),
-                (1, _) if names.len() > 1 => {
-                    format!("{}を中心に、{}も経験。", names[0], join_ja(&names[1..]))
-                }
-                _ => format!("{}に従事。", join_ja(&names)),
-            }
-        } else {
-            match (template, department.is_empty()) {
-                (0, false) => format!(
-                    "Responsible for {} in the {department} team.",
-                    join_en(&names)
-                ),
-                (1, _) if names.len() > 1 => format!(
-                    "Focused on {}, with hands-on work in {}.",
-                    names[0],
-                    join_en(&names[1..])
-                ),
-                _ => format!("Worked on {}.", join_en(&names)),
+        let (mut tasks, mut things) = (Vec::new(), Vec::new());
+        for &r in &picked {
+            let name = self.skill_name(rng, r, japanese);
+            if self.is_noun(r) {
+                things.push(name);
+            } else {
+                tasks.push(name);
             }
         }
+        let tasks: Vec<&str> = tasks.iter().map(String::as_str).collect();
+        let things: Vec<&str> = things.iter().map(String::as_str).collect();
+        let in_team = !department.is_empty() && rng.chance(0.5);
+        let mut out = String::new();
+        if japanese {
+            if in_team {
+                out.push_str(&format!("{department}に所属。"));
+            }
+            if !tasks.is_empty() {
+                out.push_str(&format!("担当業務：{}。", join_ja(&tasks)));
+            }
+            if !things.is_empty() {
+                out.push_str(&format!("使用技術・知識：{}。", join_ja(&things)));
+            }
+        } else {
+            let mut sentences: Vec<String> = Vec::new();
+            if in_team {
+                sentences.push(format!("Member of the {department} team."));
+            }
+            if !tasks.is_empty() {
+                sentences.push(format!("Responsibilities: {}.", tasks.join("; ")));
+            }
+            if !things.is_empty() {
+                sentences.push(format!("Worked with {}.", join_en(&things)));
+            }
+            out = sentences.join(" ");
+        }
+        out
     }
 
     fn headline(
@@ -632,10 +669,10 @@ impl<'v> Generator<'v> {
         rng: &mut Rng,
         title: &str,
         org: &str,
-        skills: &[Skill],
+        things: &[String],
         japanese: bool,
     ) -> String {
-        let top: Vec<&str> = skills.iter().take(2).map(|s| s.name.as_str()).collect();
+        let top: Vec<&str> = things.iter().take(2).map(String::as_str).collect();
         match (rng.below(3), japanese) {
             (0, false) => format!("{title} at {org}"),
             (0, true) => format!("{org}で{title}として勤務"),
@@ -646,15 +683,17 @@ impl<'v> Generator<'v> {
         }
     }
 
+    /// Opt-ins, a statement and topics; `things` are the profile's fields and
+    /// technologies, most used first.
     fn interests(
         &self,
         rng: &mut Rng,
         open_to: Vec<OpportunityKind>,
-        skills: &[Skill],
+        things: &[String],
         facts: StatementFacts<'_>,
         japanese: bool,
     ) -> Interests {
-        let top: Vec<&str> = skills.iter().take(6).map(|s| s.name.as_str()).collect();
+        let top: Vec<&str> = things.iter().take(6).map(String::as_str).collect();
         let wants_topics = open_to.contains(&OpportunityKind::Mentoring)
             || open_to.contains(&OpportunityKind::Partnership)
             || rng.chance(0.3);
@@ -684,7 +723,9 @@ impl<'v> Generator<'v> {
         facts: &StatementFacts<'_>,
         japanese: bool,
     ) -> String {
-        let skill = |rng: &mut Rng| rng.pick(top).copied().unwrap_or_default();
+        // Without a field or technology on the profile, the occupation stands in.
+        let field = facts.field.as_str();
+        let skill = |rng: &mut Rng| rng.pick(top).copied().unwrap_or(field);
         let company = self.vocab.company.get(japanese);
         let mut parts: Vec<String> = Vec::with_capacity(open_to.len() + 2);
         let years = facts.tenure_years;
@@ -878,13 +919,14 @@ impl SkillBook {
         }
     }
 
-    /// Profile skills, longest used first, named in the profile's language.
+    /// Profile skills, longest used first, named in the profile's language, each
+    /// with whether it names a thing (see [`Generator::is_noun`]).
     fn into_profile(
         mut self,
         generator: &Generator<'_>,
         rng: &mut Rng,
         japanese: bool,
-    ) -> Vec<Skill> {
+    ) -> Vec<(Skill, bool)> {
         self.uses.sort_by_key(|u| std::cmp::Reverse(u.1));
         self.uses.truncate(MAX_PROFILE_SKILLS);
         let mut seen: Vec<String> = Vec::with_capacity(self.uses.len());
@@ -897,12 +939,15 @@ impl SkillBook {
             }
             seen.push(name.clone());
             let years = ((months as f32 / 6.0).round() / 2.0).clamp(0.5, 60.0);
-            out.push(Skill {
-                name,
-                years,
-                last_used_year: Some(last),
-                level: skill_level(rng, years),
-            });
+            out.push((
+                Skill {
+                    name,
+                    years,
+                    last_used_year: Some(last),
+                    level: skill_level(rng, years),
+                },
+                generator.is_noun(r),
+            ));
         }
         out
     }

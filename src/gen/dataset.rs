@@ -16,6 +16,9 @@ use super::{GenConfig, GenError, Generator, vocab::Vocabulary};
 /// small enough that memory stays flat however many alumni are asked for.
 const BATCH: usize = 4_096;
 
+/// An alumnus line, its label line, and whether the profile is Japanese.
+type SerializedAlumnus = (Vec<u8>, Vec<u8>, bool);
+
 /// One line of `labels.jsonl`: the occupations behind a record.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "record", rename_all = "snake_case")]
@@ -79,17 +82,27 @@ pub fn write_dataset(
     let mut start = 0;
     while start < config.alumni {
         let end = (start + BATCH).min(config.alumni);
-        let batch: Vec<_> = (start..end)
+        // Serialising is most of the work, so it happens in the workers too.
+        let batch: Vec<Result<SerializedAlumnus, serde_json::Error>> = (start..end)
             .into_par_iter()
-            .map(|i| generator.alumnus(i))
+            .map(|i| {
+                let generated = generator.alumnus(i);
+                let alumnus = json_line(&generated.alumnus)?;
+                let label = json_line(&Label::Alumnus {
+                    id: generated.alumnus.id,
+                    occupation_ids: generated.occupation_ids,
+                })?;
+                Ok((alumnus, label, generated.japanese))
+            })
             .collect();
-        for generated in batch {
-            alumni_out.write(&generated.alumnus)?;
-            labels_out.write(&Label::Alumnus {
-                id: generated.alumnus.id,
-                occupation_ids: generated.occupation_ids,
+        for lines in batch {
+            let (alumnus, label, japanese) = lines.map_err(|source| GenError::Json {
+                path: alumni_path.display().to_string(),
+                source,
             })?;
-            stats.japanese_alumni += usize::from(generated.japanese);
+            alumni_out.write_raw(&alumnus)?;
+            labels_out.write_raw(&label)?;
+            stats.japanese_alumni += usize::from(japanese);
         }
         stats.alumni = end;
         progress(end);
@@ -151,6 +164,16 @@ impl JsonLines {
         Ok(())
     }
 
+    /// Writes an already serialised line (newline included).
+    fn write_raw(&mut self, line: &[u8]) -> Result<(), GenError> {
+        self.out.write_all(line).map_err(|source| GenError::Io {
+            path: self.path.clone(),
+            source,
+        })?;
+        self.bytes += line.len() as u64;
+        Ok(())
+    }
+
     fn finish(mut self) -> Result<u64, GenError> {
         self.out.flush().map_err(|source| GenError::Io {
             path: self.path.clone(),
@@ -158,6 +181,13 @@ impl JsonLines {
         })?;
         Ok(self.bytes)
     }
+}
+
+/// One JSONL line: the value's JSON and a newline.
+fn json_line(value: &impl Serialize) -> Result<Vec<u8>, serde_json::Error> {
+    let mut line = serde_json::to_vec(value)?;
+    line.push(b'\n');
+    Ok(line)
 }
 
 fn io_error(path: &Path, source: std::io::Error) -> GenError {

@@ -64,19 +64,29 @@ impl Generator<'_> {
                     .map(SkillRef::Technology),
             )
             .collect();
-        let mut name_all = |refs: &[SkillRef]| -> Vec<String> {
-            let mut names: Vec<String> = Vec::with_capacity(refs.len());
+        let mut name_all = |refs: &[SkillRef]| -> Vec<(SkillRef, String)> {
+            let mut names: Vec<(SkillRef, String)> = Vec::with_capacity(refs.len());
             for &r in refs {
                 let name = self.skill_name(&mut rng, r, japanese);
-                if !name.is_empty() && !names.iter().any(|n| n.eq_ignore_ascii_case(&name)) {
-                    names.push(name);
+                if !name.is_empty() && !names.iter().any(|(_, n)| n.eq_ignore_ascii_case(&name)) {
+                    names.push((r, name));
                 }
             }
             names
         };
-        let required_skills = name_all(&required);
+        let required_named = name_all(&required);
+        // A field of knowledge ("machine learning") names a mentoring topic or a
+        // partnership area; a task ("debug software") does not.
+        let topic = required_named
+            .iter()
+            .find(|(r, _)| {
+                matches!(r, SkillRef::Esco(s) if self.vocab.skills.get(*s).is_some_and(|k| k.knowledge))
+            })
+            .map(|(_, name)| name.clone());
+        let required_skills: Vec<String> = required_named.into_iter().map(|(_, n)| n).collect();
         let preferred_skills: Vec<String> = name_all(&preferred)
             .into_iter()
+            .map(|(_, n)| n)
             .filter(|p| !required_skills.iter().any(|r| r.eq_ignore_ascii_case(p)))
             .collect();
 
@@ -85,7 +95,6 @@ impl Generator<'_> {
             OpportunityKind::Mentoring | OpportunityKind::Partnership => 2 + rng.below(2),
         };
         let title_base = self.occupation_title(occupation, japanese);
-        let lead_skill = required_skills.first().cloned().unwrap_or_default();
         let title = match (kind, japanese) {
             (OpportunityKind::Rehire, false) => match step {
                 2 => format!("Senior {title_base}"),
@@ -97,14 +106,22 @@ impl Generator<'_> {
                 format!("Referrals wanted: {title_base}, {department}")
             }
             (OpportunityKind::Referral, true) => format!("{title_base}のご紹介のお願い"),
-            (OpportunityKind::Mentoring, false) => {
-                format!("Mentor in {lead_skill} for the {department} team")
-            }
-            (OpportunityKind::Mentoring, true) => format!("{lead_skill}のメンター募集"),
-            (OpportunityKind::Partnership, false) => {
-                format!("Partner for {lead_skill} projects")
-            }
-            (OpportunityKind::Partnership, true) => format!("{lead_skill}分野の協業パートナー募集"),
+            (OpportunityKind::Mentoring, false) => match &topic {
+                Some(topic) => format!("Mentor in {topic} for the {department} team"),
+                None => format!("{title_base} mentor for the {department} team"),
+            },
+            (OpportunityKind::Mentoring, true) => match &topic {
+                Some(topic) => format!("{topic}のメンター募集"),
+                None => format!("{title_base}経験者のメンター募集"),
+            },
+            (OpportunityKind::Partnership, false) => match &topic {
+                Some(topic) => format!("Partner for {topic} projects"),
+                None => format!("Partnership: {title_base} expertise for {department}"),
+            },
+            (OpportunityKind::Partnership, true) => match &topic {
+                Some(topic) => format!("{topic}分野の協業パートナー募集"),
+                None => format!("{title_base}領域の協業パートナー募集"),
+            },
         };
         let description = self.opportunity_description(
             kind,

@@ -5,6 +5,8 @@
 //! source data:
 //! 1. [`build_vocabulary`] derives `data/vocab/vocabulary.json` from ESCO, O*NET,
 //!    the Sudachi synonym dictionary and mimesis (see `data/vocab/README.md`);
+//!    [`build_skill_taxonomy`] derives the skill alias table `data/taxonomy/skills.tsv`
+//!    from the same data (see `data/taxonomy/README.md`).
 //! 2. [`Generator`] turns the vocabulary and a [`GenConfig`] into alumni and
 //!    opportunities. Record `i` depends only on `(seed, i)`, so any slice can be
 //!    reproduced alone and generation parallelises; [`write_dataset`] streams
@@ -17,6 +19,7 @@ mod opportunities;
 mod rng;
 mod sources;
 mod sudachi;
+mod taxonomy;
 mod text;
 mod vocab;
 
@@ -26,6 +29,7 @@ pub use alumni::{GeneratedAlumnus, Generator, alumnus};
 pub use dataset::{DatasetStats, Label, write_dataset};
 pub use derive::{ATTRIBUTION, VocabularyStats, build_vocabulary};
 pub use opportunities::{GeneratedOpportunity, opportunities};
+pub use taxonomy::{TaxonomyStats, build_skill_taxonomy};
 pub use vocab::{
     LocalizedName, Names, Occupation, OrganizationPattern, Relevance, Technology,
     VOCABULARY_FORMAT, VocabSkill, Vocabulary,

@@ -60,7 +60,6 @@ pub(crate) struct Entry {
 #[derive(Debug, Clone)]
 pub(crate) struct Group {
     /// The dictionary's group id ("000425").
-    #[allow(dead_code)]
     pub(crate) id: String,
     /// Domain tags shared by the group's entries.
     pub(crate) domains: Vec<String>,
@@ -258,6 +257,20 @@ impl Synonyms {
         } else {
             best.map(|(_, ja)| ja)
         }
+    }
+
+    /// Work-domain groups in which `term` is an expandable ASCII entry.
+    pub(crate) fn work_groups_for_english(&self, term: &str) -> Vec<usize> {
+        let mut out: Vec<usize> = self
+            .english
+            .get(&normalize(term))
+            .into_iter()
+            .flatten()
+            .map(|&(g, _)| g)
+            .filter(|&g| self.groups[g].in_work_domain())
+            .collect();
+        out.dedup();
+        out
     }
 
     /// Groups in which `surface` appears as an entry.

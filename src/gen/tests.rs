@@ -50,6 +50,25 @@ fn regenerate_vocabulary() {
     println!("{stats:#?}");
 }
 
+/// The command that regenerates `data/taxonomy/skills.tsv`.
+#[test]
+#[ignore = "rewrites data/taxonomy/skills.tsv; run on purpose"]
+fn regenerate_taxonomy() {
+    let stats = build_skill_taxonomy(&shared_data(), &repo().join("data/taxonomy/skills.tsv"))
+        .expect("taxonomy builds");
+    println!("{stats:#?}");
+}
+
+#[test]
+fn committed_taxonomy_is_what_the_real_data_derives() {
+    let (fresh, _) = taxonomy::derive_taxonomy(&shared_data()).expect("derives");
+    let committed = fs::read_to_string(repo().join("data/taxonomy/skills.tsv")).expect("committed");
+    assert!(
+        fresh == committed,
+        "data/taxonomy/skills.tsv is stale: run `cargo test --lib gen::tests::regenerate_taxonomy -- --ignored`"
+    );
+}
+
 /// The command that regenerates `data/sample/`.
 #[test]
 #[ignore = "rewrites data/sample; run on purpose"]

@@ -2,7 +2,7 @@
 //! skills those occupations use, and the programme data around it.
 
 use super::{
-    GenConfig,
+    GenConfig, GenError,
     rng::{Rng, Stream},
     text::{JA_RANKS, join_en, join_ja, title_case},
     vocab::Vocabulary,
@@ -58,14 +58,12 @@ pub struct Generator<'v> {
 }
 
 impl<'v> Generator<'v> {
-    /// Prepares generation; `config.japanese_share` is clamped to 0..=1.
-    pub fn new(vocab: &'v Vocabulary, config: &GenConfig) -> Self {
-        let mut config = config.clone();
-        config.japanese_share = if config.japanese_share.is_nan() {
-            0.0
-        } else {
-            config.japanese_share.clamp(0.0, 1.0)
-        };
+    /// Prepares generation after checking the vocabulary (see
+    /// [`Vocabulary::validate`]) and the configuration (see [`GenConfig::validate`]).
+    pub fn new(vocab: &'v Vocabulary, config: &GenConfig) -> Result<Self, GenError> {
+        vocab.validate()?;
+        config.validate()?;
+        let config = config.clone();
         let occupations = &vocab.occupations;
         let non_executive = |i: &usize| !occupations[*i].executive;
         let all: Vec<usize> = (0..occupations.len()).collect();
@@ -113,7 +111,7 @@ impl<'v> Generator<'v> {
             })
             .map(|d| d.midnight().assume_utc().unix_timestamp())
             .unwrap_or(0);
-        Self {
+        Ok(Self {
             vocab,
             as_of_month: as_of.month_index(),
             as_of_seconds,
@@ -136,10 +134,10 @@ impl<'v> Generator<'v> {
                 })
                 .collect(),
             config,
-        }
+        })
     }
 
-    /// The configuration in use (after clamping).
+    /// The configuration in use.
     pub fn config(&self) -> &GenConfig {
         &self.config
     }
@@ -862,10 +860,14 @@ impl<'v> Generator<'v> {
 
 /// Alumnus number `i` of the data set `config` describes.
 ///
-/// Convenience for one-off use: it indexes the vocabulary on every call, so
-/// loops should build a [`Generator`] once and call [`Generator::alumnus`].
-pub fn alumnus(vocab: &Vocabulary, config: &GenConfig, i: usize) -> GeneratedAlumnus {
-    Generator::new(vocab, config).alumnus(i)
+/// Convenience for one-off use: it checks and indexes the vocabulary on every
+/// call, so loops should build a [`Generator`] once and call [`Generator::alumnus`].
+pub fn alumnus(
+    vocab: &Vocabulary,
+    config: &GenConfig,
+    i: usize,
+) -> Result<GeneratedAlumnus, GenError> {
+    Ok(Generator::new(vocab, config)?.alumnus(i))
 }
 
 /// One planned role.
@@ -967,8 +969,8 @@ fn skill_level(rng: &mut Rng, years: f32) -> Option<SkillLevel> {
     }
     let base: usize = match years {
         y if y < 1.0 => 0,
-        y if y < 3.0 => 1,
-        y if y < 7.0 => 2,
+        y if y < 4.0 => 1,
+        y if y < 10.0 => 2,
         _ => 3,
     };
     let level = match rng.below(10) {

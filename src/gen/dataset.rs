@@ -69,9 +69,8 @@ pub fn write_dataset(
     out_dir: &Path,
     mut progress: impl FnMut(usize),
 ) -> Result<DatasetStats, GenError> {
-    config.validate()?;
+    let generator = Generator::new(vocab, config)?;
     fs::create_dir_all(out_dir).map_err(|source| io_error(out_dir, source))?;
-    let generator = Generator::new(vocab, config);
     let alumni_path = out_dir.join("alumni.jsonl");
     let opportunities_path = out_dir.join("opportunities.jsonl");
     let labels_path = out_dir.join("labels.jsonl");

@@ -98,7 +98,9 @@ pub struct GenConfig {
     /// Japanese, from 0 to 1.
     pub japanese_share: f64,
     /// The day the data set describes: careers end by it, timestamps precede it.
-    /// Fixed rather than the wall clock so output is reproducible.
+    /// Fixed rather than the wall clock so output is reproducible. Keep it no
+    /// later than next year: `validate_alumnus` bounds skills' last-used year by
+    /// the wall clock.
     pub as_of: PartialDate,
 }
 

@@ -2,7 +2,7 @@
 //! Japanese, asking for that occupation's skills.
 
 use super::{
-    GenConfig, Generator,
+    GenConfig, GenError, Generator,
     alumni::SkillRef,
     rng::{Rng, Stream},
     text::{EN_SENIORITY, JA_SENIORITY, join_en, join_ja},
@@ -273,9 +273,12 @@ impl Generator<'_> {
 }
 
 /// Every opportunity of the data set `config` describes, in id order.
-pub fn opportunities(vocab: &Vocabulary, config: &GenConfig) -> Vec<GeneratedOpportunity> {
-    let generator = Generator::new(vocab, config);
-    (0..config.opportunities)
+pub fn opportunities(
+    vocab: &Vocabulary,
+    config: &GenConfig,
+) -> Result<Vec<GeneratedOpportunity>, GenError> {
+    let generator = Generator::new(vocab, config)?;
+    Ok((0..config.opportunities)
         .map(|j| generator.opportunity(j))
-        .collect()
+        .collect())
 }

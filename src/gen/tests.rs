@@ -255,7 +255,7 @@ fn relatedness_follows_isco_minor_groups() {
 #[test]
 fn generated_records_validate() {
     let v = vocab();
-    let generator = Generator::new(&v, &config(3_000, 300, 7));
+    let generator = Generator::new(&v, &config(3_000, 300, 7)).unwrap();
     for i in 0..3_000 {
         let a = generator.alumnus(i);
         let mut violations = Violations::new();
@@ -303,17 +303,20 @@ fn same_seed_gives_identical_bytes_and_slices_reproduce() {
     // Any record can be regenerated on its own.
     let text = fs::read_to_string(a.path().join("alumni.jsonl")).unwrap();
     let line_250 = text.lines().nth(250).unwrap();
-    let alone = serde_json::to_string(&alumnus(&v, &cfg, 250).alumnus).unwrap();
+    let alone = serde_json::to_string(&alumnus(&v, &cfg, 250).unwrap().alumnus).unwrap();
     assert_eq!(line_250, alone);
     // A different seed gives different data.
-    let other = Generator::new(&v, &config(1, 0, 12)).alumnus(0);
-    assert_ne!(other.alumnus, Generator::new(&v, &cfg).alumnus(0).alumnus);
+    let other = Generator::new(&v, &config(1, 0, 12)).unwrap().alumnus(0);
+    assert_ne!(
+        other.alumnus,
+        Generator::new(&v, &cfg).unwrap().alumnus(0).alumnus
+    );
 }
 
 #[test]
 fn different_indices_give_different_people() {
     let v = vocab();
-    let generator = Generator::new(&v, &config(500, 0, 3));
+    let generator = Generator::new(&v, &config(500, 0, 3)).unwrap();
     let people: Vec<String> = (0..500)
         .map(|i| {
             let a = generator.alumnus(i).alumnus;
@@ -331,7 +334,7 @@ fn careers_are_consistent_in_time() {
     let v = vocab();
     let cfg = config(2_000, 0, 5);
     let as_of = cfg.as_of;
-    let generator = Generator::new(&v, &cfg);
+    let generator = Generator::new(&v, &cfg).unwrap();
     for i in 0..2_000 {
         let g = generator.alumnus(i);
         let a = &g.alumnus;
@@ -409,7 +412,7 @@ fn careers_are_consistent_in_time() {
 #[test]
 fn skills_come_from_the_occupations_held() {
     let v = vocab();
-    let generator = Generator::new(&v, &config(500, 0, 9));
+    let generator = Generator::new(&v, &config(500, 0, 9)).unwrap();
     for i in 0..500 {
         let g = generator.alumnus(i);
         let mut allowed: HashSet<&str> = HashSet::new();
@@ -442,7 +445,7 @@ fn shares_and_spreads_are_as_configured() {
     let v = vocab();
     let mut cfg = config(4_000, 0, 21);
     cfg.japanese_share = 0.3;
-    let generator = Generator::new(&v, &cfg);
+    let generator = Generator::new(&v, &cfg).unwrap();
     let people: Vec<GeneratedAlumnus> = (0..4_000).map(|i| generator.alumnus(i)).collect();
     let share = |f: &dyn Fn(&GeneratedAlumnus) -> bool| {
         people.iter().filter(|p| f(p)).count() as f64 / people.len() as f64
@@ -499,7 +502,7 @@ fn japanese_profiles_read_japanese() {
     let v = vocab();
     let mut cfg = config(300, 0, 2);
     cfg.japanese_share = 1.0;
-    let generator = Generator::new(&v, &cfg);
+    let generator = Generator::new(&v, &cfg).unwrap();
     let has_japanese = |s: &str| {
         s.chars().any(|c| {
             ('\u{3040}'..='\u{30ff}').contains(&c) || ('\u{4e00}'..='\u{9fff}').contains(&c)
@@ -520,7 +523,7 @@ fn japanese_profiles_read_japanese() {
         }
     }
     cfg.japanese_share = 0.0;
-    let generator = Generator::new(&v, &cfg);
+    let generator = Generator::new(&v, &cfg).unwrap();
     for i in 0..300 {
         let a = generator.alumnus(i).alumnus;
         let company = a.positions.iter().find(|p| p.at_company).unwrap();
@@ -537,7 +540,7 @@ fn japanese_profiles_read_japanese() {
 #[test]
 fn opportunities_cover_kinds_and_languages_with_occupation_skills() {
     let v = vocab();
-    let opps = opportunities(&v, &config(0, 40, 42));
+    let opps = opportunities(&v, &config(0, 40, 42)).unwrap();
     assert_eq!(opps.len(), 40);
     let combos: HashSet<(OpportunityKind, bool)> = opps[..8]
         .iter()
@@ -616,6 +619,13 @@ fn config_is_checked() {
 fn invalid_vocabulary_is_rejected() {
     let mut v = vocab();
     v.occupations[0].essential.push(usize::MAX);
+    assert!(matches!(
+        Generator::new(&v, &GenConfig::default()),
+        Err(GenError::InvalidVocabulary { .. })
+    ));
+    let mut empty = vocab();
+    empty.occupations.clear();
+    assert!(alumnus(&empty, &GenConfig::default(), 0).is_err());
     let text = serde_json::to_string(&v).unwrap();
     assert!(matches!(
         Vocabulary::from_json_str(&text),

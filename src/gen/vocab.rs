@@ -191,12 +191,7 @@ impl Vocabulary {
             path: "<vocabulary>".into(),
             source,
         })?;
-        vocabulary
-            .check()
-            .map_err(|message| GenError::InvalidVocabulary {
-                path: "<vocabulary>".into(),
-                message,
-            })?;
+        vocabulary.validate()?;
         Ok(vocabulary)
     }
 
@@ -245,8 +240,19 @@ impl Vocabulary {
             .collect()
     }
 
-    /// Checks the references and the lists the generator cannot do without.
-    fn check(&self) -> Result<(), String> {
+    /// Checks the format version, every index reference and the lists the
+    /// generator cannot do without. [`Vocabulary::load`], [`Vocabulary::from_json_str`]
+    /// and [`super::Generator::new`] call it; fields are public, so a vocabulary
+    /// built or edited in code should be checked before use.
+    pub fn validate(&self) -> Result<(), GenError> {
+        self.problem()
+            .map_err(|message| GenError::InvalidVocabulary {
+                path: "<vocabulary>".into(),
+                message,
+            })
+    }
+
+    fn problem(&self) -> Result<(), String> {
         if self.format != VOCABULARY_FORMAT {
             return Err(format!(
                 "format {} is not the supported {VOCABULARY_FORMAT}",

@@ -3,6 +3,7 @@
 //! Layers, each depending only on those above it in this list:
 //! - [`domain`]: alumni, opportunities and validation (no I/O);
 //! - [`taxonomy`]: skill and text normalisation, aliases and related skills;
+//! - [`datagen`]: realistic synthetic alumni and opportunities from real vocabularies;
 //! - [`store`]: the redb system of record;
 //! - [`index`]: the tantivy index derived from the store;
 //! - [`ranking`]: features, per-kind models and explanations, scored with rayon;
@@ -11,6 +12,7 @@
 //! - [`cli`]: the `alumni-match` command line.
 
 pub mod cli;
+pub mod datagen;
 pub mod domain;
 pub mod engine;
 pub mod index;

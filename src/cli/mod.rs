@@ -39,6 +39,28 @@ pub enum Command {
         #[arg(long, env = "ALUMNI_MATCH_SERVER", default_value = "http://127.0.0.1:50051")]
         server: String,
     },
+    /// Generate a deterministic synthetic dataset from the committed real vocabulary
+    /// (`alumni.jsonl`, `opportunities.jsonl`, `labels.jsonl`).
+    Gen {
+        /// Number of alumni.
+        #[arg(long, default_value_t = 2_000)]
+        alumni: usize,
+        /// Number of opportunities.
+        #[arg(long, default_value_t = 40)]
+        opportunities: usize,
+        /// Seed: the same seed gives byte-identical files.
+        #[arg(long, default_value_t = 42)]
+        seed: u64,
+        /// Share of Japanese-language profiles and opportunities, 0 to 1.
+        #[arg(long, default_value_t = 0.6)]
+        japanese_share: f64,
+        /// Output directory (created if missing).
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Rebuild the committed files derived from the real reference data.
+    #[command(subcommand)]
+    Data(DataCommand),
     /// Rank alumni for a stored opportunity and print a table.
     Match {
         /// The opportunity's id.
@@ -53,6 +75,29 @@ pub enum Command {
         /// Server address.
         #[arg(long, env = "ALUMNI_MATCH_SERVER", default_value = "http://127.0.0.1:50051")]
         server: String,
+    },
+}
+
+/// Derivations from the real reference data (ESCO, O*NET, Sudachi, mimesis).
+#[derive(Debug, Subcommand)]
+pub enum DataCommand {
+    /// Write `data/vocab/vocabulary.json`, the generator's vocabulary.
+    BuildVocabulary {
+        /// The reference data directory.
+        #[arg(long, default_value = "../shared/data")]
+        shared: PathBuf,
+        /// Output file.
+        #[arg(long, default_value = "data/vocab/vocabulary.json")]
+        out: PathBuf,
+    },
+    /// Write `data/taxonomy/skills.tsv`, the skill alias table.
+    BuildTaxonomy {
+        /// The reference data directory.
+        #[arg(long, default_value = "../shared/data")]
+        shared: PathBuf,
+        /// Output file.
+        #[arg(long, default_value = "data/taxonomy/skills.tsv")]
+        out: PathBuf,
     },
 }
 
@@ -111,6 +156,9 @@ pub enum CliError {
     /// The server failed.
     #[error(transparent)]
     Service(#[from] service::ServiceError),
+    /// Data generation or derivation failed.
+    #[error(transparent)]
+    Data(#[from] crate::datagen::GenError),
     /// A call to the server failed.
     #[error("{0}")]
     Client(String),
@@ -121,6 +169,32 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
     match cli.command {
         Command::Serve(args) => serve(args).await,
         Command::Import { what, file, server } => client::import(what, &file, &server).await,
+        Command::Gen {
+            alumni,
+            opportunities,
+            seed,
+            japanese_share,
+            out,
+        } => {
+            let config = crate::datagen::GenConfig {
+                alumni,
+                opportunities,
+                seed,
+                japanese_share,
+                ..crate::datagen::GenConfig::default()
+            };
+            generate(config, out).await
+        }
+        Command::Data(DataCommand::BuildVocabulary { shared, out }) => {
+            let stats = crate::datagen::build_vocabulary(&shared, &out)?;
+            println!("wrote {}: {stats:?}", out.display());
+            Ok(())
+        }
+        Command::Data(DataCommand::BuildTaxonomy { shared, out }) => {
+            let stats = crate::datagen::build_skill_taxonomy(&shared, &out)?;
+            println!("wrote {}: {stats:?}", out.display());
+            Ok(())
+        }
         Command::Match {
             opportunity,
             limit,
@@ -128,6 +202,27 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
             server,
         } => client::match_table(&opportunity, limit, explain, &server).await,
     }
+}
+
+async fn generate(config: crate::datagen::GenConfig, out: PathBuf) -> Result<(), CliError> {
+    let vocabulary = crate::datagen::Vocabulary::embedded()?;
+    let bar = indicatif::ProgressBar::new(config.alumni as u64);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("alumni [{bar:40}] {pos}/{len} ({per_sec}, eta {eta})")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
+            .progress_chars("=> "),
+    );
+    let progress = bar.clone();
+    let stats = tokio::task::spawn_blocking(move || {
+        crate::datagen::write_dataset(&vocabulary, &config, &out, |done| progress.set_position(done as u64))
+            .map(|stats| (stats, out))
+    })
+    .await
+    .map_err(|e| CliError::Client(format!("generator task failed: {e}")))?;
+    bar.finish_and_clear();
+    let (stats, out) = stats?;
+    println!("wrote {}: {stats:?}", out.display());
+    Ok(())
 }
 
 async fn serve(args: ServeArgs) -> Result<(), CliError> {

@@ -4,7 +4,9 @@ use serde::{Deserialize, Serialize};
 
 /// A calendar date as careers are remembered: a year and month, with the day
 /// when it is known ("2019-04" or "2019-04-01").
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+///
+/// Serialised as its text form ("2019-04", "2019-04-01").
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct PartialDate {
     /// Four-digit year, 1900 to 2200.
     pub year: u16,
@@ -72,6 +74,19 @@ impl PartialDate {
             month: u8::from(datetime.month()),
             day: Some(datetime.day()),
         }
+    }
+}
+
+impl Serialize for PartialDate {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for PartialDate {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
+        PartialDate::parse(&text).map_err(|e| serde::de::Error::custom(format!("date {text:?}: {e}")))
     }
 }
 
@@ -164,6 +179,14 @@ mod tests {
         for text in ["2019-04", "2020-02-29"] {
             assert_eq!(PartialDate::parse(text).map(|d| d.to_string()).as_deref(), Ok(text));
         }
+    }
+
+    #[test]
+    fn serde_uses_the_text_form() {
+        let date = PartialDate::parse("2019-04").unwrap();
+        assert_eq!(serde_json::to_string(&date).unwrap(), "\"2019-04\"");
+        assert_eq!(serde_json::from_str::<PartialDate>("\"2019-04\"").unwrap(), date);
+        assert!(serde_json::from_str::<PartialDate>("\"2019-13\"").is_err());
     }
 
     #[test]

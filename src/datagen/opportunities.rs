@@ -194,6 +194,7 @@ impl Generator<'_> {
                 work_mode,
                 employment_type,
                 seniority: seniority.to_owned(),
+                languages: Vec::new(),
                 capacity,
                 status,
                 created_at: Some(created_at),

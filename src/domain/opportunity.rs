@@ -120,6 +120,9 @@ pub struct Opportunity {
     /// Free-text seniority ("senior", "部長").
     #[serde(default)]
     pub seniority: String,
+    /// Working languages (BCP 47), e.g. of the mentees; empty when not stated.
+    #[serde(default)]
+    pub languages: Vec<String>,
     /// People wanted; 0 when not stated.
     #[serde(default)]
     pub capacity: u32,

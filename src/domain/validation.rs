@@ -202,15 +202,7 @@ pub fn validate_alumnus(alumnus: &Alumnus, path: &str, violations: &mut Violatio
         MAX_SHORT_TEXT_CHARS,
     );
 
-    violations.check_count(&format!("{path}.languages"), alumnus.languages.len(), MAX_LANGUAGES);
-    for (i, language) in alumnus.languages.iter().enumerate().take(MAX_LANGUAGES) {
-        if !is_language_tag(language) {
-            violations.add(
-                format!("{path}.languages[{i}]"),
-                "must be a BCP 47 language tag such as \"ja\" or \"en-US\"",
-            );
-        }
-    }
+    check_languages(&format!("{path}.languages"), &alumnus.languages, violations);
 }
 
 /// Checks every rule of an opportunity, reporting fields under `path`.
@@ -249,6 +241,19 @@ pub fn validate_opportunity(opportunity: &Opportunity, path: &str, id_required: 
         &opportunity.seniority,
         MAX_SHORT_TEXT_CHARS,
     );
+    check_languages(&format!("{path}.languages"), &opportunity.languages, violations);
+}
+
+fn check_languages(field: &str, languages: &[String], violations: &mut Violations) {
+    violations.check_count(field, languages.len(), MAX_LANGUAGES);
+    for (i, language) in languages.iter().enumerate().take(MAX_LANGUAGES) {
+        if !is_language_tag(language) {
+            violations.add(
+                format!("{field}[{i}]"),
+                "must be a BCP 47 language tag such as \"ja\" or \"en-US\"",
+            );
+        }
+    }
 }
 
 /// A pragmatic BCP 47 check: 2–3 letter primary subtag, then alphanumeric subtags of 1–8.
@@ -333,6 +338,7 @@ mod tests {
             work_mode: None,
             employment_type: None,
             seniority: String::new(),
+            languages: Vec::new(),
             capacity: 0,
             status: Default::default(),
             created_at: None,

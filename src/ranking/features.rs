@@ -144,6 +144,28 @@ pub fn coverage(matches: &[SkillMatch]) -> f64 {
     (matches.iter().map(SkillMatch::strength).sum::<f64>() / matches.len() as f64).clamp(0.0, 1.0)
 }
 
+/// Depth of expertise for mentoring: over the wanted skills the alumnus has, how
+/// long, how recently and at what level (the skill strengths above the 0.4 floor
+/// that a bare match earns), 70%; seniority of the latest role, 30%.
+pub fn expertise_depth(required: &[SkillMatch], preferred: &[SkillMatch], alumnus: &Alumnus) -> f64 {
+    let wanted: Vec<&SkillMatch> = if required.is_empty() {
+        preferred.iter().collect()
+    } else {
+        required.iter().collect()
+    };
+    let depth = if wanted.is_empty() {
+        0.0
+    } else {
+        wanted
+            .iter()
+            .map(|m| ((m.strength() - 0.4) / 0.6).max(0.0))
+            .sum::<f64>()
+            / wanted.len() as f64
+    };
+    let seniority = super::career::current_seniority(alumnus);
+    (0.7 * depth + 0.3 * seniority).clamp(0.0, 1.0)
+}
+
 /// Fit of the opportunity's stated conditions with the alumnus's preferences:
 /// the mean over the conditions the opportunity states; a preference the
 /// alumnus did not state counts as a fit.

@@ -6,8 +6,10 @@
 //! features are computed in parallel with rayon, and the score is the weighted
 //! sum of the kind's components, so every explanation adds up to the score.
 
+pub mod career;
 pub mod features;
 pub mod model;
+pub mod seniority;
 
 use rayon::prelude::*;
 
@@ -28,6 +30,10 @@ pub struct PreparedOpportunity {
     pub required: Vec<CanonicalSkill>,
     /// Preferred skills, canonical, without duplicates or required ones.
     pub preferred: Vec<CanonicalSkill>,
+    /// Tokens of the title and skills: what the opportunity is about.
+    pub focus_terms: std::collections::HashSet<String>,
+    /// Tokens of the title, department and description: its domain.
+    pub context_terms: std::collections::HashSet<String>,
 }
 
 impl PreparedOpportunity {
@@ -47,10 +53,28 @@ impl PreparedOpportunity {
                 preferred.push(canonical);
             }
         }
+        let focus_terms = career::token_set(
+            std::iter::once(opportunity.title.as_str())
+                .chain(required.iter().chain(&preferred).map(|s| s.display.as_str()))
+                .chain(
+                    opportunity
+                        .required_skills
+                        .iter()
+                        .chain(&opportunity.preferred_skills)
+                        .map(String::as_str),
+                ),
+        );
+        let context_terms = career::token_set([
+            opportunity.title.as_str(),
+            opportunity.department.as_str(),
+            opportunity.description.as_str(),
+        ]);
         Self {
             opportunity,
             required,
             preferred,
+            focus_terms,
+            context_terms,
         }
     }
 }
@@ -138,7 +162,8 @@ fn score_one(context: &RankingContext<'_>, entry: &PoolEntry, best_bm25: f32) ->
         return None;
     }
     let preferred = evidence.match_all(&context.opportunity.preferred, context.taxonomy);
-    let opportunity = &context.opportunity.opportunity;
+    let prepared = context.opportunity;
+    let opportunity = &prepared.opportunity;
 
     let mut components = Vec::with_capacity(context.profile.weights().len());
     let mut score = 0.0;
@@ -153,8 +178,21 @@ fn score_one(context: &RankingContext<'_>, entry: &PoolEntry, best_bm25: f32) ->
                     0.0
                 }
             }
+            Component::InterestRelevance => career::interest_relevance(alumnus, &prepared.focus_terms),
             Component::ConditionsFit => features::conditions_fit(alumnus, opportunity),
             Component::Engagement => features::engagement(alumnus, context.now),
+            Component::CompanyHistory => career::company_history(alumnus, opportunity, today),
+            Component::BoomerangWindow => career::boomerang_window(alumnus, today),
+            Component::GrowthSinceLeaving => career::growth_since_leaving(alumnus, today),
+            Component::NetworkProximity => career::network_proximity(alumnus, &prepared.focus_terms),
+            Component::Seniority => career::current_seniority(alumnus),
+            Component::ReferralHistory => career::referral_history(alumnus),
+            Component::ExpertiseDepth => features::expertise_depth(&required, &preferred, alumnus),
+            Component::MentoringInterest => career::mentoring_interest(alumnus, &prepared.focus_terms),
+            Component::LanguageFit => career::language_fit(alumnus, opportunity),
+            Component::SideWorkAvailability => career::side_work_availability(alumnus),
+            Component::IndustryFit => career::industry_fit(alumnus, &prepared.context_terms),
+            Component::CollaborationInterest => career::collaboration_interest(alumnus, &prepared.focus_terms),
         };
         let contribution = value * weight;
         score += contribution;
@@ -219,13 +257,49 @@ fn reason_line(alumnus: &Alumnus, kind: OpportunityKind, required: &[SkillMatch]
         let have = required.iter().filter(|m| m.exact()).count();
         parts.push(format!("{have}/{} required skills", required.len()));
     }
-    if let Some(left_on) = alumnus.departure.left_on {
-        let years = left_on.years_until(&today).max(0.0);
-        parts.push(if years < 1.0 {
-            "left under a year ago".to_string()
-        } else {
-            format!("left {} yrs ago", years.floor())
-        });
+    match kind {
+        OpportunityKind::Rehire => {
+            let years_at_company: f64 = alumnus
+                .positions
+                .iter()
+                .filter(|p| p.at_company)
+                .map(|p| p.years(&today))
+                .sum();
+            if years_at_company > 0.0 {
+                parts.push(format!("{} yrs at the company", format_years(years_at_company as f32)));
+            }
+            if let Some(left_on) = career::left_on(alumnus) {
+                let years = left_on.years_until(&today).max(0.0);
+                parts.push(if years < 1.0 {
+                    "left under a year ago".to_string()
+                } else {
+                    format!("left {} yrs ago", years.floor())
+                });
+            }
+        }
+        OpportunityKind::Referral => {
+            if let Some(position) = career::current_position(alumnus).filter(|p| !p.title.trim().is_empty()) {
+                parts.push(format!("now {}", position.title.trim()));
+            }
+            if alumnus.engagement.referrals_made > 0 {
+                parts.push(format!("{} referrals made", alumnus.engagement.referrals_made));
+            }
+        }
+        OpportunityKind::Mentoring => {
+            if !alumnus.languages.is_empty() {
+                parts.push(format!("speaks {}", alumnus.languages.join("/")));
+            }
+        }
+        OpportunityKind::Partnership => {
+            if let Some(position) = career::current_position(alumnus) {
+                match (position.title.trim(), position.organization.trim()) {
+                    ("", "") => {}
+                    (title, "") => parts.push(format!("now {title}")),
+                    ("", organization) => parts.push(format!("now at {organization}")),
+                    (title, organization) => parts.push(format!("now {title} at {organization}")),
+                }
+            }
+        }
     }
     parts.push(format!("open to {}", kind.as_str()));
     parts.join("; ")

@@ -9,7 +9,8 @@ use crate::domain::OpportunityKind;
 /// The default profiles, `data/ranking.toml`, compiled in so the binary works anywhere.
 pub const DEFAULT_PROFILES_TOML: &str = include_str!("../../data/ranking.toml");
 
-/// One term of the score.
+/// One term of the score. Every component is a feature in [0, 1]; which ones a
+/// kind uses, and how much, is its weight profile.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Component {
     /// Coverage of required skills, weighted by years, recency and level.
@@ -18,20 +19,59 @@ pub enum Component {
     PreferredSkills,
     /// BM25 relevance relative to the best retrieved candidate.
     TextRelevance,
+    /// The alumnus's interest statement and topics against the opportunity.
+    InterestRelevance,
     /// Work mode, employment type and location fit.
     ConditionsFit,
     /// Recency of activity in the alumni programme.
     Engagement,
+    /// REHIRE: tenure and departments at the company.
+    CompanyHistory,
+    /// REHIRE: time since leaving, best between one and five years.
+    BoomerangWindow,
+    /// REHIRE: seniority and skills gained since leaving.
+    GrowthSinceLeaving,
+    /// REFERRAL: closeness of the current role to the opening.
+    NetworkProximity,
+    /// REFERRAL, PARTNERSHIP: seniority of the current role.
+    Seniority,
+    /// REFERRAL: referrals made before.
+    ReferralHistory,
+    /// MENTORING: depth of expertise in the required skills.
+    ExpertiseDepth,
+    /// MENTORING: stated interest in mentoring or knowledge sharing.
+    MentoringInterest,
+    /// MENTORING: a language shared with the mentees.
+    LanguageFit,
+    /// MENTORING: availability for side work.
+    SideWorkAvailability,
+    /// PARTNERSHIP: the current organisation's fit with the opportunity's domain.
+    IndustryFit,
+    /// PARTNERSHIP: stated interest in collaboration.
+    CollaborationInterest,
 }
 
 impl Component {
     /// Every component.
-    pub const ALL: [Component; 5] = [
+    pub const ALL: [Component; 18] = [
         Self::RequiredSkills,
         Self::PreferredSkills,
         Self::TextRelevance,
+        Self::InterestRelevance,
         Self::ConditionsFit,
         Self::Engagement,
+        Self::CompanyHistory,
+        Self::BoomerangWindow,
+        Self::GrowthSinceLeaving,
+        Self::NetworkProximity,
+        Self::Seniority,
+        Self::ReferralHistory,
+        Self::ExpertiseDepth,
+        Self::MentoringInterest,
+        Self::LanguageFit,
+        Self::SideWorkAvailability,
+        Self::IndustryFit,
+        Self::CollaborationInterest,
     ];
 
     /// The name used in configuration, requests and explanations.
@@ -40,8 +80,21 @@ impl Component {
             Self::RequiredSkills => "required_skills",
             Self::PreferredSkills => "preferred_skills",
             Self::TextRelevance => "text_relevance",
+            Self::InterestRelevance => "interest_relevance",
             Self::ConditionsFit => "conditions_fit",
             Self::Engagement => "engagement",
+            Self::CompanyHistory => "company_history",
+            Self::BoomerangWindow => "boomerang_window",
+            Self::GrowthSinceLeaving => "growth_since_leaving",
+            Self::NetworkProximity => "network_proximity",
+            Self::Seniority => "seniority",
+            Self::ReferralHistory => "referral_history",
+            Self::ExpertiseDepth => "expertise_depth",
+            Self::MentoringInterest => "mentoring_interest",
+            Self::LanguageFit => "language_fit",
+            Self::SideWorkAvailability => "side_work_availability",
+            Self::IndustryFit => "industry_fit",
+            Self::CollaborationInterest => "collaboration_interest",
         }
     }
 
@@ -122,7 +175,8 @@ impl WeightProfile {
             .unwrap_or(0.0)
     }
 
-    /// A copy with some weights replaced (before normalisation), by component name.
+    /// A copy with some weights replaced or added (before normalisation), by
+    /// component name; unknown names and invalid values are errors.
     pub fn with_overrides(&self, overrides: &HashMap<String, f64>) -> Result<Self, WeightError> {
         if overrides.is_empty() {
             return Ok(self.clone());
@@ -134,23 +188,15 @@ impl WeightProfile {
         names.sort();
         for name in names {
             let value = overrides[name];
-            let component = Component::from_name(name)
-                .filter(|c| raw.contains_key(c))
-                .ok_or_else(|| WeightError::UnknownComponent {
-                    name: name.clone(),
-                    known: self.known_names(),
-                })?;
+            // A known component outside the kind's profile may be added: an analyst
+            // can ask for, say, engagement to count in a partnership search.
+            let component = Component::from_name(name).ok_or_else(|| WeightError::UnknownComponent {
+                name: name.clone(),
+                known: Component::ALL.map(Component::name).join(", "),
+            })?;
             raw.insert(component, value);
         }
         Self::new(raw)
-    }
-
-    fn known_names(&self) -> String {
-        self.weights
-            .iter()
-            .map(|(c, _)| c.name())
-            .collect::<Vec<_>>()
-            .join(", ")
     }
 }
 
@@ -249,7 +295,8 @@ mod tests {
 
     #[test]
     fn profiles_file_with_unknown_component_is_rejected() {
-        let text = DEFAULT_PROFILES_TOML.replace("engagement = 0.10\n\n[referral]", "gender = 0.10\n\n[referral]");
+        let text = DEFAULT_PROFILES_TOML.replace("[referral]\n", "[referral]\ngender = 0.10\n");
+        assert_ne!(text, DEFAULT_PROFILES_TOML);
         assert!(matches!(
             RankingProfiles::from_toml(&text),
             Err(WeightError::UnknownComponent { .. })

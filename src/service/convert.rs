@@ -422,6 +422,7 @@ pub fn opportunity_from_proto(o: proto::Opportunity, path: &str, violations: &mu
         department: o.department,
         location: o.location,
         seniority: o.seniority,
+        languages: o.languages,
         capacity: o.capacity,
     }
 }
@@ -440,6 +441,7 @@ pub fn opportunity_to_proto(o: domain::Opportunity) -> proto::Opportunity {
         work_mode: work_mode_to_proto(o.work_mode),
         employment_type: employment_to_proto(o.employment_type),
         seniority: o.seniority,
+        languages: o.languages,
         capacity: o.capacity,
         status: (match o.status {
             OpportunityStatus::Open => proto::OpportunityStatus::Open,

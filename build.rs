@@ -12,7 +12,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         "proto/alumni/matching/v1/opportunity_service.proto",
         "proto/alumni/matching/v1/match_service.proto",
     ];
-    println!("cargo:rerun-if-changed=proto");
+    for file in files {
+        println!("cargo:rerun-if-changed={file}");
+    }
     let descriptors = protox::compile(files, ["proto"])?;
     let out_dir = PathBuf::from(env::var("OUT_DIR")?);
     // Served by gRPC reflection so grpcurl and friends need no local .proto files.

@@ -124,7 +124,7 @@ pub enum MatchTarget {
     /// A stored opportunity, by id.
     Stored(String),
     /// An ad-hoc opportunity (validated, not stored).
-    AdHoc(Opportunity),
+    AdHoc(Box<Opportunity>),
 }
 
 /// Options of a match.
@@ -396,7 +396,7 @@ impl Engine {
             }
             MatchTarget::AdHoc(opportunity) => {
                 validate_opportunity(&opportunity, "opportunity", false, &mut violations);
-                opportunity
+                *opportunity
             }
         };
         if options.limit > MAX_MATCH_LIMIT {

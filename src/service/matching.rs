@@ -21,7 +21,7 @@ impl MatchService for Handlers {
                         validate_opportunity(&opportunity, "opportunity", false, &mut violations);
                         return Err(violations.into());
                     }
-                    MatchTarget::AdHoc(opportunity)
+                    MatchTarget::AdHoc(Box::new(opportunity))
                 }
                 None => {
                     violations.add("target", "set either opportunity_id or opportunity");

@@ -18,6 +18,7 @@ use std::{
     time::Duration,
 };
 
+use rayon::prelude::*;
 use tokio::sync::watch;
 
 use crate::{
@@ -26,7 +27,10 @@ use crate::{
         validation::{MAX_BATCH_ITEMS, validate_alumnus, validate_opportunity},
     },
     index::{AlumniIndex, IndexError, RetrievalQuery},
-    ranking::{self, PoolEntry, PreparedOpportunity, RankingContext, RankingProfiles, ScoredCandidate},
+    ranking::{
+        self, PoolEntry, PreparedOpportunity, RankingContext, RankingProfiles, ScoredCandidate,
+        assignment::{AssignmentProblem, assign_optimal},
+    },
     store::{OpportunityFilter, Store, StoreError},
     taxonomy::{Taxonomy, TaxonomyError},
 };
@@ -73,6 +77,9 @@ pub enum EngineError {
         /// What went wrong.
         message: String,
     },
+    /// An internal invariant failed (a bug): reported, never a panic.
+    #[error("internal error: {0}")]
+    Internal(String),
     /// The engine is shutting down.
     #[error("the engine is shutting down")]
     ShuttingDown,
@@ -149,6 +156,23 @@ pub struct MatchPage {
     pub total_eligible: u64,
     /// Token for the next page; empty when there is none.
     pub next_page_token: String,
+}
+
+/// Most opportunities in one mentor assignment.
+pub const MAX_ASSIGNMENT_OPPORTUNITIES: usize = 100;
+/// Most assignments one alumnus may take in one mentor assignment.
+pub const MAX_ASSIGNMENTS_PER_ALUMNUS: u32 = 100;
+
+/// The result of [`Engine::assign_mentors`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct MentorAssignmentPlan {
+    /// `(opportunity id, the mentor's rank in the opportunity's Match ranking, the
+    /// mentor with explanation)`, by opportunity in request order, then score.
+    pub assignments: Vec<(String, u32, ScoredCandidate)>,
+    /// Sum of the assigned pairs' scores (the maximum possible).
+    pub total_score: f64,
+    /// `(opportunity id, capacity, assigned)` in request order.
+    pub fills: Vec<(String, u32, u32)>,
 }
 
 /// The matching engine. Share it behind an `Arc`.
@@ -484,6 +508,216 @@ impl Engine {
             candidates,
             total_eligible: retrieved.total_eligible,
             next_page_token,
+        })
+    }
+
+    /// The open opportunities that fit one alumnus best, scored exactly as
+    /// [`Engine::match_alumni`] would score the alumnus for each of them.
+    pub fn match_for_alumnus(
+        &self,
+        alumnus_id: &str,
+        kinds: Vec<OpportunityKind>,
+        limit: u32,
+    ) -> Result<Vec<(u32, Opportunity, ScoredCandidate)>, EngineError> {
+        let mut violations = Violations::new();
+        violations.check_id("alumnus_id", alumnus_id);
+        if limit > MAX_MATCH_LIMIT {
+            violations.add("limit", format!("must be at most {MAX_MATCH_LIMIT}"));
+        }
+        violations.into_result()?;
+        let alumnus = self.get_alumnus(alumnus_id)?;
+        let wanted: Vec<OpportunityKind> = if kinds.is_empty() {
+            OpportunityKind::ALL.to_vec()
+        } else {
+            kinds
+        };
+        let eligible: Vec<OpportunityKind> = wanted.into_iter().filter(|kind| alumnus.passes_gates(*kind)).collect();
+        let mut opportunities = Vec::new();
+        for kind in &eligible {
+            let mut after: Option<String> = None;
+            loop {
+                let filter = OpportunityFilter {
+                    kind: Some(*kind),
+                    status: Some(OpportunityStatus::Open),
+                };
+                let (page, more) = self.store.list_opportunities(filter, after.as_deref(), 1_000)?;
+                after = page.last().map(|o| o.id.clone());
+                opportunities.extend(page);
+                if !more {
+                    break;
+                }
+            }
+        }
+        let searcher = self.index.searcher();
+        let now = Timestamp::now();
+        let mut scored: Vec<(Opportunity, ScoredCandidate)> = opportunities
+            .into_par_iter()
+            .map(
+                |opportunity| -> Result<Option<(Opportunity, ScoredCandidate)>, EngineError> {
+                    let profile = self.profiles.profile(opportunity.kind);
+                    let prepared = PreparedOpportunity::new(opportunity, &self.taxonomy);
+                    let query = RetrievalQuery::for_opportunity(&prepared.opportunity, &self.taxonomy, false);
+                    let best = self
+                        .index
+                        .retrieve(&searcher, &query, 1)?
+                        .hits
+                        .first()
+                        .map(|h| h.bm25)
+                        .unwrap_or(0.0);
+                    let own = self.index.score_of(&searcher, &query, &alumnus.id)?.unwrap_or(0.0);
+                    let context = RankingContext {
+                        opportunity: &prepared,
+                        profile,
+                        taxonomy: &self.taxonomy,
+                        now,
+                        require_all_required_skills: false,
+                    };
+                    let entry = PoolEntry {
+                        alumnus: alumnus.clone(),
+                        bm25: own,
+                    };
+                    let candidate = ranking::rank_against(&context, vec![entry], best.max(own))
+                        .into_iter()
+                        .next();
+                    Ok(candidate.map(|c| (prepared.opportunity, c)))
+                },
+            )
+            .filter_map(Result::transpose)
+            .collect::<Result<_, _>>()?;
+        scored.sort_by(|a, b| b.1.score.total_cmp(&a.1.score).then_with(|| a.0.id.cmp(&b.0.id)));
+        let limit = if limit == 0 { DEFAULT_MATCH_LIMIT } else { limit } as usize;
+        Ok(scored
+            .into_iter()
+            .take(limit)
+            .enumerate()
+            .map(|(i, (o, c))| (u32::try_from(i + 1).unwrap_or(u32::MAX), o, c))
+            .collect())
+    }
+
+    /// Assigns mentors to MENTORING opportunities so that the total score is the
+    /// highest possible; see [`MentorAssignmentPlan`].
+    pub fn assign_mentors(
+        &self,
+        opportunity_ids: Vec<String>,
+        max_assignments_per_alumnus: u32,
+        candidates_per_opportunity: u32,
+    ) -> Result<MentorAssignmentPlan, EngineError> {
+        let mut violations = Violations::new();
+        if opportunity_ids.is_empty() {
+            violations.add("opportunity_ids", "must contain at least one id");
+        }
+        violations.check_count("opportunity_ids", opportunity_ids.len(), MAX_ASSIGNMENT_OPPORTUNITIES);
+        let mut seen = HashMap::new();
+        for (i, id) in opportunity_ids.iter().enumerate() {
+            violations.check_id(&format!("opportunity_ids[{i}]"), id);
+            if let Some(first) = seen.insert(id.as_str(), i) {
+                violations.add(
+                    format!("opportunity_ids[{i}]"),
+                    format!("duplicates opportunity_ids[{first}]"),
+                );
+            }
+        }
+        if max_assignments_per_alumnus > MAX_ASSIGNMENTS_PER_ALUMNUS {
+            violations.add(
+                "max_assignments_per_alumnus",
+                format!("must be at most {MAX_ASSIGNMENTS_PER_ALUMNUS}"),
+            );
+        }
+        if candidates_per_opportunity > MAX_MATCH_LIMIT {
+            violations.add(
+                "candidates_per_opportunity",
+                format!("must be at most {MAX_MATCH_LIMIT}"),
+            );
+        }
+        violations.into_result()?;
+        let mut violations = Violations::new();
+        let mut opportunities = Vec::with_capacity(opportunity_ids.len());
+        for (i, id) in opportunity_ids.iter().enumerate() {
+            let opportunity = self.get_opportunity(id)?;
+            if opportunity.kind != OpportunityKind::Mentoring {
+                violations.add(
+                    format!("opportunity_ids[{i}]"),
+                    format!("is a {} opportunity, not mentoring", opportunity.kind.as_str()),
+                );
+            } else if opportunity.status != OpportunityStatus::Open {
+                violations.add(format!("opportunity_ids[{i}]"), "is closed");
+            }
+            opportunities.push(opportunity);
+        }
+        violations.into_result()?;
+
+        let per_opportunity = if candidates_per_opportunity == 0 {
+            100
+        } else {
+            candidates_per_opportunity
+        };
+        let mut alumni: Vec<String> = Vec::new();
+        let mut alumnus_index: HashMap<String, usize> = HashMap::new();
+        let mut edges = Vec::new();
+        let mut explanations: HashMap<(usize, usize), (u32, ScoredCandidate)> = HashMap::new();
+        for (j, opportunity) in opportunities.iter().enumerate() {
+            let page = self.match_alumni(
+                MatchTarget::Stored(opportunity.id.clone()),
+                MatchOptions {
+                    limit: per_opportunity,
+                    ..MatchOptions::default()
+                },
+            )?;
+            for (rank, candidate) in page.candidates {
+                // A zero score cannot improve the total; the solver takes scores in (0, 1].
+                if candidate.score <= 0.0 {
+                    continue;
+                }
+                let i = *alumnus_index.entry(candidate.alumnus_id.clone()).or_insert_with(|| {
+                    alumni.push(candidate.alumnus_id.clone());
+                    alumni.len() - 1
+                });
+                edges.push((i, j, candidate.score.min(1.0)));
+                explanations.insert((i, j), (rank, candidate));
+            }
+        }
+        let problem = AssignmentProblem {
+            alumni,
+            opportunities: opportunities
+                .iter()
+                .map(|o| (o.id.clone(), o.capacity.max(1)))
+                .collect(),
+            max_per_alumnus: max_assignments_per_alumnus.max(1),
+            limit_overrides: Vec::new(),
+            edges,
+        };
+        let solution = assign_optimal(&problem).map_err(|e| EngineError::Internal(e.to_string()))?;
+        let mut assignments: Vec<(String, u32, ScoredCandidate)> = solution
+            .pairs
+            .iter()
+            .filter_map(|&(i, j, _)| {
+                explanations
+                    .remove(&(i, j))
+                    .map(|(r, c)| (opportunities[j].id.clone(), r, c))
+            })
+            .collect();
+        let order: HashMap<&str, usize> = opportunity_ids
+            .iter()
+            .enumerate()
+            .map(|(k, id)| (id.as_str(), k))
+            .collect();
+        assignments.sort_by(|a, b| {
+            order[a.0.as_str()]
+                .cmp(&order[b.0.as_str()])
+                .then(b.2.score.total_cmp(&a.2.score))
+                .then(a.2.alumnus_id.cmp(&b.2.alumnus_id))
+        });
+        let fills = opportunities
+            .iter()
+            .map(|o| {
+                let assigned = assignments.iter().filter(|(id, _, _)| *id == o.id).count() as u32;
+                (o.id.clone(), o.capacity.max(1), assigned)
+            })
+            .collect();
+        Ok(MentorAssignmentPlan {
+            assignments,
+            total_score: solution.total_score,
+            fills,
         })
     }
 

@@ -365,6 +365,18 @@ impl AlumniIndex {
         BooleanQuery::new(clauses)
     }
 
+    /// The BM25 score one alumnus gets for `query` (with the gates applied): `None`
+    /// when the alumnus is not in the index or fails the gates.
+    pub fn score_of(&self, searcher: &Searcher, query: &RetrievalQuery, id: &str) -> Result<Option<f32>, IndexError> {
+        let only = TermQuery::new(Term::from_field_text(self.fields.id, id), IndexRecordOption::Basic);
+        let restricted = BooleanQuery::new(vec![
+            (Occur::Must, Box::new(self.tantivy_query(query)) as Box<dyn Query>),
+            (Occur::Must, Box::new(ConstScoreQuery::new(Box::new(only), 0.0))),
+        ]);
+        let top = searcher.search(&restricted, &TopDocs::with_limit(1).order_by_score())?;
+        Ok(top.first().map(|(score, _)| *score))
+    }
+
     /// Retrieves the `pool` best alumni for `query` from `searcher`, and counts all eligible.
     pub fn retrieve(&self, searcher: &Searcher, query: &RetrievalQuery, pool: usize) -> Result<Retrieved, IndexError> {
         let tantivy_query = self.tantivy_query(query);

@@ -139,8 +139,15 @@ pub struct ScoredCandidate {
 /// Scores the pool in parallel and returns candidates best first (ties by id).
 /// Candidates that fail a gate or the required-skill filter are dropped.
 pub fn rank(context: &RankingContext<'_>, pool: Vec<PoolEntry>) -> Vec<ScoredCandidate> {
-    let kind = context.opportunity.opportunity.kind;
     let best_bm25 = pool.iter().map(|e| e.bm25).fold(0.0f32, f32::max);
+    rank_against(context, pool, best_bm25)
+}
+
+/// Like [`rank`], with text relevance measured against a given best BM25 score
+/// (the best of the opportunity's full retrieval), for scoring a few candidates
+/// exactly as a full ranking would.
+pub fn rank_against(context: &RankingContext<'_>, pool: Vec<PoolEntry>, best_bm25: f32) -> Vec<ScoredCandidate> {
+    let kind = context.opportunity.opportunity.kind;
     let mut scored: Vec<ScoredCandidate> = pool
         .into_par_iter()
         .filter(|entry| entry.alumnus.passes_gates(kind))
@@ -313,3 +320,6 @@ fn format_years(years: f32) -> String {
         format!("{years:.1}")
     }
 }
+
+#[cfg(test)]
+mod tests;

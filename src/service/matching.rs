@@ -55,4 +55,86 @@ impl MatchService for Handlers {
         })
         .await
     }
+
+    async fn match_for_alumnus(
+        &self,
+        request: Request<proto::MatchForAlumnusRequest>,
+    ) -> Result<Response<proto::MatchForAlumnusResponse>, Status> {
+        observe("MatchForAlumnus", async {
+            let request = request.into_inner();
+            let mut violations = Violations::new();
+            let kinds: Vec<_> = request
+                .kinds
+                .iter()
+                .enumerate()
+                .filter_map(|(i, &k)| convert::kind_from_proto(k, &format!("kinds[{i}]"), &mut violations))
+                .collect();
+            violations.into_result()?;
+            let explain = request.explain;
+            let matches = self
+                .blocking(move |engine| engine.match_for_alumnus(&request.alumnus_id, kinds, request.limit))
+                .await?;
+            tracing::info!(opportunities = matches.len(), "ranked");
+            Ok(proto::MatchForAlumnusResponse {
+                matches: matches
+                    .into_iter()
+                    .map(|(rank, opportunity, candidate)| {
+                        let candidate = convert::candidate_to_proto(rank, candidate, explain);
+                        proto::OpportunityMatch {
+                            opportunity_id: opportunity.id,
+                            title: opportunity.title,
+                            kind: convert::kind_to_proto(opportunity.kind) as i32,
+                            score: candidate.score,
+                            rank,
+                            components: candidate.components,
+                            matched_skills: candidate.matched_skills,
+                            missing_required_skills: candidate.missing_required_skills,
+                            reason: candidate.reason,
+                        }
+                    })
+                    .collect(),
+            })
+        })
+        .await
+    }
+
+    async fn assign_mentors(
+        &self,
+        request: Request<proto::AssignMentorsRequest>,
+    ) -> Result<Response<proto::AssignMentorsResponse>, Status> {
+        observe("AssignMentors", async {
+            let request = request.into_inner();
+            let plan = self
+                .blocking(move |engine| {
+                    engine.assign_mentors(
+                        request.opportunity_ids,
+                        request.max_assignments_per_alumnus,
+                        request.candidates_per_opportunity,
+                    )
+                })
+                .await?;
+            tracing::info!(assignments = plan.assignments.len(), "assigned");
+            Ok(proto::AssignMentorsResponse {
+                assignments: plan
+                    .assignments
+                    .into_iter()
+                    .map(|(opportunity_id, rank, candidate)| proto::MentorAssignment {
+                        opportunity_id,
+                        mentor: Some(convert::candidate_to_proto(rank, candidate, true)),
+                    })
+                    .collect(),
+                total_score: plan.total_score,
+                fills: plan
+                    .fills
+                    .into_iter()
+                    .map(|(opportunity_id, capacity, assigned)| proto::OpportunityFill {
+                        opportunity_id,
+                        capacity,
+                        assigned,
+                    })
+                    .collect(),
+            })
+        })
+        .await
+    }
 }

@@ -4,7 +4,7 @@
 mod common;
 
 use alumni_match::proto::{self, OpportunityKind};
-use common::{TestServer, alumnus, ids, opportunity};
+use common::{TestServer, alumnus, engine_config, ids, opportunity};
 
 fn rust_team() -> Vec<proto::Alumnus> {
     vec![
@@ -333,6 +333,44 @@ async fn japanese_profiles_are_found_by_japanese_and_english_queries() {
     );
     assert_eq!(ids(&en_result)[2], "ja-sales");
     server.stop().await;
+}
+
+/// Ranks a Kyoto and a Tokyo sales profile, identical but for the place, for an
+/// opening in Kyoto.
+async fn kyoto_ranking(config: alumni_match::engine::EngineConfig) -> Vec<String> {
+    let mut server = TestServer::start_with(config).await;
+    let mut tokyo = alumnus("a-tokyo", "佐藤 花子", "法人営業", &[("営業", 8.0, 2025)]);
+    tokyo.positions[0].description = "東京都で法人営業を担当".into();
+    let mut kyoto = alumnus("b-kyoto", "鈴木 一郎", "法人営業", &[("営業", 8.0, 2025)]);
+    kyoto.positions[0].description = "京都で中小企業向けの法人営業を担当し、新規顧客を開拓".into();
+    server.upsert(vec![tokyo, kyoto]).await;
+    server
+        .upsert_opportunities(vec![proto::Opportunity {
+            id: "kyoto".into(),
+            kind: OpportunityKind::Mentoring as i32,
+            title: "京都の営業メンター".into(),
+            ..Default::default()
+        }])
+        .await;
+    let result = server.match_until("kyoto", |r| r.candidates.len() == 2).await;
+    let ranking = ids(&result).into_iter().map(str::to_owned).collect();
+    server.stop().await;
+    ranking
+}
+
+#[tokio::test]
+async fn a_query_for_kyoto_does_not_rank_tokyo_to_first() {
+    let dir = tempfile::tempdir().unwrap();
+    assert_eq!(kyoto_ranking(engine_config(dir.path())).await, ["b-kyoto", "a-tokyo"]);
+}
+
+#[tokio::test]
+async fn without_the_japanese_dictionary_the_server_still_matches_japanese() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = engine_config(dir.path());
+    config.japanese_dictionary = Some(dir.path().join("no-such-dictionary"));
+    let ranking = kyoto_ranking(config).await;
+    assert_eq!(ranking.len(), 2, "bigrams still retrieve both: {ranking:?}");
 }
 
 #[tokio::test]

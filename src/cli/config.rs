@@ -26,6 +26,9 @@ pub struct ServeConfig {
     pub sample_dir: Option<PathBuf>,
     /// The skill alias table; matching works without it, on normalised text.
     pub taxonomy_path: Option<PathBuf>,
+    /// The Japanese dictionary built by `scripts/setup.sh`; matching works without
+    /// it (with a warning), on character bigrams only.
+    pub ja_dictionary_path: Option<PathBuf>,
     /// Weight profiles file; the built-in `data/ranking.toml` when unset.
     pub ranking_profiles_path: Option<PathBuf>,
     /// Alumni handed from retrieval to ranking per query (pages end there).
@@ -51,6 +54,7 @@ impl Default for ServeConfig {
             data_dir: PathBuf::from("alumni-data"),
             sample_dir: Some(PathBuf::from("data/sample")),
             taxonomy_path: Some(PathBuf::from("data/taxonomy/skills.tsv")),
+            ja_dictionary_path: Some(PathBuf::from(crate::index::DEFAULT_DICTIONARY_DIR)),
             ranking_profiles_path: None,
             retrieval_pool: 1_000,
             index_commit_interval_ms: 250,
@@ -115,6 +119,7 @@ impl ServeConfig {
         };
         let mut engine = EngineConfig::new(&self.data_dir);
         engine.taxonomy_path = self.taxonomy_path.clone();
+        engine.japanese_dictionary = self.ja_dictionary_path.clone();
         engine.profiles = profiles;
         engine.retrieval_pool = self.retrieval_pool;
         engine.commit_interval = Duration::from_millis(self.index_commit_interval_ms);

@@ -78,7 +78,7 @@ pub enum Command {
     },
 }
 
-/// Derivations from the real reference data (ESCO, O*NET, Sudachi, mimesis).
+/// Derivations from the real reference data (ESCO, O*NET, Sudachi, mimesis, IPADIC).
 #[derive(Debug, Subcommand)]
 pub enum DataCommand {
     /// Write `data/vocab/vocabulary.json`, the generator's vocabulary.
@@ -97,6 +97,16 @@ pub enum DataCommand {
         shared: PathBuf,
         /// Output file.
         #[arg(long, default_value = "data/taxonomy/skills.tsv")]
+        out: PathBuf,
+    },
+    /// Build the Japanese morphological dictionary (not committed: ~50 MB) from the
+    /// MeCab IPADIC sources of Debian's `mecab-ipadic` package.
+    BuildJaDictionary {
+        /// The IPADIC source directory (EUC-JP `*.csv` and `*.def` files).
+        #[arg(long, default_value = crate::index::DEFAULT_IPADIC_SOURCE)]
+        source: PathBuf,
+        /// Output directory, replaced when the build succeeds.
+        #[arg(long, default_value = crate::index::DEFAULT_DICTIONARY_DIR)]
         out: PathBuf,
     },
 }
@@ -138,6 +148,10 @@ pub struct ServeArgs {
     #[arg(long)]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub taxonomy_path: Option<PathBuf>,
+    /// Japanese dictionary built by `data build-ja-dictionary` [default: data/ja-dict].
+    #[arg(long)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ja_dictionary_path: Option<PathBuf>,
     /// Ranking weight profiles (TOML) [default: built-in data/ranking.toml].
     #[arg(long)]
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -159,6 +173,9 @@ pub enum CliError {
     /// Data generation or derivation failed.
     #[error(transparent)]
     Data(#[from] crate::datagen::GenError),
+    /// The Japanese dictionary could not be built.
+    #[error(transparent)]
+    JapaneseDictionary(#[from] crate::index::JapaneseDictionaryError),
     /// A call to the server failed.
     #[error("{0}")]
     Client(String),
@@ -193,6 +210,23 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
         Command::Data(DataCommand::BuildTaxonomy { shared, out }) => {
             let stats = crate::datagen::build_skill_taxonomy(&shared, &out)?;
             println!("wrote {}: {stats:?}", out.display());
+            Ok(())
+        }
+        Command::Data(DataCommand::BuildJaDictionary { source, out }) => {
+            let started = std::time::Instant::now();
+            let report =
+                tokio::task::spawn_blocking(move || crate::index::build_ipadic(&source, &out).map(|r| (r, out)))
+                    .await
+                    .map_err(|e| CliError::Client(format!("dictionary build task failed: {e}")))?;
+            let (report, out) = report?;
+            println!(
+                "wrote {}: {} entries, {:.1} MB, source fingerprint {}, in {:.1} s",
+                out.display(),
+                report.entries,
+                report.bytes as f64 / 1e6,
+                report.stamp.source_fingerprint,
+                started.elapsed().as_secs_f64()
+            );
             Ok(())
         }
         Command::Match {

@@ -26,7 +26,7 @@ use crate::{
         Alumnus, Opportunity, OpportunityKind, OpportunityStatus, Timestamp, Violations,
         validation::{MAX_BATCH_ITEMS, validate_alumnus, validate_opportunity},
     },
-    index::{AlumniIndex, IndexError, RetrievalQuery},
+    index::{AlumniIndex, IndexError, JapaneseMorphology, RetrievalQuery},
     ranking::{
         self, PoolEntry, PreparedOpportunity, RankingContext, RankingProfiles, ScoredCandidate,
         assignment::{AssignmentProblem, assign_optimal},
@@ -108,6 +108,10 @@ pub struct EngineConfig {
     pub indexer_threads: usize,
     /// Index writer memory budget, in bytes.
     pub indexer_memory_bytes: usize,
+    /// The Japanese dictionary built by `alumni-match data build-ja-dictionary`;
+    /// `None` or a missing or unreadable one means Japanese is matched by
+    /// character bigrams only.
+    pub japanese_dictionary: Option<PathBuf>,
 }
 
 impl EngineConfig {
@@ -121,6 +125,30 @@ impl EngineConfig {
             commit_interval: Duration::from_millis(250),
             indexer_threads: 1,
             indexer_memory_bytes: 128 * 1024 * 1024,
+            japanese_dictionary: None,
+        }
+    }
+}
+
+/// Loads the Japanese dictionary, degrading to bigram-only matching with one
+/// warning: a server without it is less precise on Japanese, not broken.
+fn load_morphology(path: Option<&Path>) -> Option<JapaneseMorphology> {
+    let Some(path) = path else {
+        tracing::info!("no Japanese dictionary configured; Japanese is matched by character bigrams only");
+        return None;
+    };
+    match JapaneseMorphology::load(path) {
+        Ok(morphology) => {
+            tracing::info!(path = %path.display(), id = morphology.id(), "Japanese dictionary loaded");
+            Some(morphology)
+        }
+        Err(error) => {
+            tracing::warn!(
+                %error,
+                "Japanese dictionary unavailable; Japanese is matched by character bigrams only \
+                 (less precise: 京都 also matches 東京都). Run scripts/setup.sh to build it"
+            );
+            None
         }
     }
 }
@@ -206,7 +234,8 @@ impl Engine {
         };
         tracing::info!(skills = taxonomy.len(), "skill taxonomy loaded");
         let store = Arc::new(Store::open(&config.data_dir.join("store.redb"))?);
-        let (index, payload) = AlumniIndex::open(&config.data_dir.join("index"))?;
+        let morphology = load_morphology(config.japanese_dictionary.as_deref());
+        let (index, payload) = AlumniIndex::open(&config.data_dir.join("index"), morphology)?;
         let index = Arc::new(index);
         let taxonomy = Arc::new(taxonomy);
         let mut writer = index.writer(config.indexer_threads, config.indexer_memory_bytes)?;
@@ -463,6 +492,7 @@ impl Engine {
             &prepared.opportunity,
             &self.taxonomy,
             options.require_all_required_skills,
+            self.index.morphology(),
         );
         let searcher = self.index.searcher();
         let retrieved = self.index.retrieve(&searcher, &query, self.retrieval_pool)?;
@@ -556,7 +586,7 @@ impl Engine {
                 |opportunity| -> Result<Option<(Opportunity, ScoredCandidate)>, EngineError> {
                     let profile = self.profiles.profile(opportunity.kind);
                     let prepared = PreparedOpportunity::new(opportunity, &self.taxonomy);
-                    let query = RetrievalQuery::for_opportunity(&prepared.opportunity, &self.taxonomy, false);
+                    let query = RetrievalQuery::for_opportunity(&prepared.opportunity, &self.taxonomy, false, self.index.morphology());
                     let best = self
                         .index
                         .retrieve(&searcher, &query, 1)?

@@ -1,7 +1,11 @@
 //! The tantivy index of alumni, derived from the store.
 //!
 //! One document per alumnus with BM25-searchable text fields (skills, titles,
-//! experience, headline, interests), the canonical skill keys, and the kinds of
+//! experience, headline, interests), each indexed twice: as words from the
+//! Japanese morphological analyzer ([`JapaneseTokenizer`], so 京都 does not match
+//! 東京都) and as CJK character bigrams ([`MultilingualTokenizer`], for recall on
+//! words the dictionary splits differently). Without the dictionary only the
+//! bigram fields are filled. Also the canonical skill keys, and the kinds of
 //! opportunity the alumnus may be returned for (`eligible_kind`, computed by
 //! [`Alumnus::passes_gates`]). Retrieval always puts the gate on `eligible_kind`
 //! inside the query, so an ineligible alumnus can never be retrieved.
@@ -9,6 +13,7 @@
 //! The index commit payload records the store's change-log sequence the index
 //! reflects, which is how start-up knows whether to catch up or rebuild.
 
+mod japanese;
 mod tokenizer;
 
 use std::{collections::HashMap, path::Path};
@@ -22,7 +27,11 @@ use tantivy::{
     schema::{FAST, Field, INDEXED, IndexRecordOption, STRING, Schema, TextFieldIndexing, TextOptions},
 };
 
-pub use tokenizer::{MULTILINGUAL, MultilingualTokenizer, tokenize};
+pub use japanese::{
+    BuildReport, DEFAULT_DICTIONARY_DIR, DEFAULT_IPADIC_SOURCE, DictionaryStamp, JAPANESE, JapaneseDictionaryError,
+    JapaneseMorphology, JapaneseTokenizer, build_ipadic,
+};
+pub use tokenizer::{BufferedTokenStream, MULTILINGUAL, MultilingualTokenizer, tokenize};
 
 use crate::{
     domain::{Alumnus, Opportunity, OpportunityKind},
@@ -31,7 +40,14 @@ use crate::{
 
 /// Bumped whenever the schema or the way documents are built changes: an index
 /// with another version is rebuilt from the store at start-up.
-pub const SCHEMA_VERSION: u32 = 1;
+pub const SCHEMA_VERSION: u32 = 2;
+
+/// [`CommitPayload::analyzer`] of an index built without the Japanese dictionary.
+pub const BIGRAM_ONLY: &str = "bigram-only";
+
+/// Weight of a bigram match relative to a word match in the same field: bigrams
+/// also match inside other words (京都 in 東京都), so they only add recall.
+pub const BIGRAM_WEIGHT: f32 = 0.4;
 
 /// Most distinct query terms taken from one opportunity (highest weight first),
 /// so a 20,000-character description cannot make a query of thousands of clauses.
@@ -52,22 +68,34 @@ pub enum IndexError {
 }
 
 /// What the last commit of the index says about itself.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CommitPayload {
     /// [`SCHEMA_VERSION`] of the writer.
     pub schema_version: u32,
     /// Store change-log sequence reflected by the index.
     pub alumni_seq: u64,
+    /// [`JapaneseMorphology::id`] of the dictionary the word fields were built
+    /// with, or [`BIGRAM_ONLY`].
+    pub analyzer: String,
+}
+
+/// A text field as its two indexed variants.
+#[derive(Debug, Clone, Copy)]
+struct TextPair {
+    /// Words from the morphological analyzer.
+    words: Field,
+    /// Character bigrams (and Latin words).
+    bigrams: Field,
 }
 
 #[derive(Debug, Clone, Copy)]
 struct Fields {
     id: Field,
-    headline: Field,
-    skills: Field,
-    titles: Field,
-    experience: Field,
-    interests: Field,
+    headline: TextPair,
+    skills: TextPair,
+    titles: TextPair,
+    experience: TextPair,
+    interests: TextPair,
     skill_keys: Field,
     eligible_kind: Field,
 }
@@ -91,7 +119,7 @@ enum TextField {
 }
 
 impl Fields {
-    fn text(&self, field: TextField) -> Field {
+    fn text(&self, field: TextField) -> TextPair {
         match field {
             TextField::Headline => self.headline,
             TextField::Skills => self.skills,
@@ -104,18 +132,29 @@ impl Fields {
 
 fn schema() -> (Schema, Fields) {
     let mut builder = Schema::builder();
-    let text = TextOptions::default().set_indexing_options(
-        TextFieldIndexing::default()
-            .set_tokenizer(MULTILINGUAL)
-            .set_index_option(IndexRecordOption::WithFreqs),
-    );
+    let text = |tokenizer: &str| {
+        TextOptions::default().set_indexing_options(
+            TextFieldIndexing::default()
+                .set_tokenizer(tokenizer)
+                .set_index_option(IndexRecordOption::WithFreqs),
+        )
+    };
+    let mut pair = |name: &str| TextPair {
+        words: builder.add_text_field(name, text(JAPANESE)),
+        bigrams: builder.add_text_field(&format!("{name}_bigram"), text(MULTILINGUAL)),
+    };
+    let headline = pair("headline");
+    let skills = pair("skills");
+    let titles = pair("titles");
+    let experience = pair("experience");
+    let interests = pair("interests");
     let fields = Fields {
         id: builder.add_text_field("id", STRING | FAST),
-        headline: builder.add_text_field("headline", text.clone()),
-        skills: builder.add_text_field("skills", text.clone()),
-        titles: builder.add_text_field("titles", text.clone()),
-        experience: builder.add_text_field("experience", text.clone()),
-        interests: builder.add_text_field("interests", text),
+        headline,
+        skills,
+        titles,
+        experience,
+        interests,
         skill_keys: builder.add_text_field("skill_keys", STRING),
         eligible_kind: builder.add_u64_field("eligible_kind", INDEXED),
     };
@@ -127,40 +166,68 @@ fn schema() -> (Schema, Fields) {
 pub struct RetrievalQuery {
     /// The kind whose gates apply.
     pub kind: OpportunityKind,
-    /// Distinct terms with their weights, highest first.
-    pub terms: Vec<(String, f32)>,
+    /// Distinct words from the morphological analyzer with their weights, highest
+    /// first (empty without the Japanese dictionary).
+    pub word_terms: Vec<(String, f32)>,
+    /// Distinct bigram-analyzer terms with their weights, highest first.
+    pub bigram_terms: Vec<(String, f32)>,
     /// Canonical skill keys every result must have (empty = no such filter).
     pub required_skill_keys: Vec<String>,
 }
 
+/// Distinct terms of weighted texts, keeping each term's highest weight; the
+/// [`MAX_QUERY_TERMS`] heaviest, ties in order of first appearance.
+fn weighted_terms(texts: &[(&str, f32)], tokenize: impl Fn(&str, &mut dyn FnMut(&str))) -> Vec<(String, f32)> {
+    let mut weights: HashMap<String, (f32, usize)> = HashMap::new();
+    let mut order = 0usize;
+    for &(text, weight) in texts {
+        tokenize(text, &mut |term| {
+            let entry = weights.entry(term.to_owned()).or_insert((0.0, order));
+            entry.0 = entry.0.max(weight);
+            order += 1;
+        });
+    }
+    let mut terms: Vec<(String, f32, usize)> = weights.into_iter().map(|(t, (w, o))| (t, w, o)).collect();
+    terms.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.2.cmp(&b.2)));
+    terms.truncate(MAX_QUERY_TERMS);
+    terms.into_iter().map(|(t, w, _)| (t, w)).collect()
+}
+
 impl RetrievalQuery {
     /// Builds the query for an opportunity: required skills weigh most, then the
-    /// title and preferred skills, then the rest of the text.
-    pub fn for_opportunity(opportunity: &Opportunity, taxonomy: &Taxonomy, require_all_required_skills: bool) -> Self {
-        let mut weights: HashMap<String, (f32, usize)> = HashMap::new();
-        let mut order = 0usize;
-        let mut add = |text: &str, weight: f32| {
-            tokenize(text, |term, _, _| {
-                let entry = weights.entry(term.to_owned()).or_insert((0.0, order));
-                entry.0 = entry.0.max(weight);
-                order += 1;
-            });
+    /// title and preferred skills, then the rest of the text. `morphology` is the
+    /// index's ([`AlumniIndex::morphology`]), so query words match indexed words.
+    pub fn for_opportunity(
+        opportunity: &Opportunity,
+        taxonomy: &Taxonomy,
+        require_all_required_skills: bool,
+        morphology: Option<&JapaneseMorphology>,
+    ) -> Self {
+        let mut texts: Vec<(&str, f32)> = Vec::new();
+        let canonical: Vec<String> = opportunity
+            .required_skills
+            .iter()
+            .chain(&opportunity.preferred_skills)
+            .map(|skill| taxonomy.canonical_skill(skill).display)
+            .collect();
+        let (required_canonical, preferred_canonical) = canonical.split_at(opportunity.required_skills.len());
+        for (skill, canonical) in opportunity.required_skills.iter().zip(required_canonical) {
+            texts.push((skill, 3.0));
+            texts.push((canonical, 3.0));
+        }
+        texts.push((&opportunity.title, 2.0));
+        for (skill, canonical) in opportunity.preferred_skills.iter().zip(preferred_canonical) {
+            texts.push((skill, 1.5));
+            texts.push((canonical, 1.5));
+        }
+        texts.push((&opportunity.department, 0.8));
+        texts.push((&opportunity.seniority, 0.5));
+        texts.push((&opportunity.description, 0.5));
+        let bigram_terms = weighted_terms(&texts, |text, emit| tokenize(text, |term, _, _| emit(term)));
+        let word_terms = match morphology {
+            Some(morphology) => weighted_terms(&texts, |text, emit| morphology.tokenize(text, |term, _, _| emit(term))),
+            None => Vec::new(),
         };
-        for skill in &opportunity.required_skills {
-            add(skill, 3.0);
-            add(&taxonomy.canonical_skill(skill).display, 3.0);
-        }
-        add(&opportunity.title, 2.0);
-        for skill in &opportunity.preferred_skills {
-            add(skill, 1.5);
-            add(&taxonomy.canonical_skill(skill).display, 1.5);
-        }
-        add(&opportunity.department, 0.8);
-        add(&opportunity.seniority, 0.5);
-        add(&opportunity.description, 0.5);
-        let mut terms: Vec<(String, f32, usize)> = weights.into_iter().map(|(t, (w, o))| (t, w, o)).collect();
-        terms.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.2.cmp(&b.2)));
-        terms.truncate(MAX_QUERY_TERMS);
         let required_skill_keys = if require_all_required_skills {
             let mut keys: Vec<String> = opportunity
                 .required_skills
@@ -175,10 +242,15 @@ impl RetrievalQuery {
         };
         Self {
             kind: opportunity.kind,
-            terms: terms.into_iter().map(|(t, w, _)| (t, w)).collect(),
+            word_terms,
+            bigram_terms,
             required_skill_keys,
         }
     }
+}
+
+fn analyzer_id(morphology: Option<&JapaneseMorphology>) -> String {
+    morphology.map_or_else(|| BIGRAM_ONLY.to_owned(), |m| m.id().to_owned())
 }
 
 /// A retrieved alumnus: id and BM25 score.
@@ -204,43 +276,76 @@ pub struct AlumniIndex {
     index: Index,
     reader: IndexReader,
     fields: Fields,
+    morphology: Option<JapaneseMorphology>,
 }
 
 impl AlumniIndex {
-    /// Opens the index in `dir`, creating it when missing. When the directory holds
-    /// an index that cannot be opened or has another schema version, it is wiped and
-    /// created anew (the store is the system of record; start-up rebuilds).
-    pub fn open(dir: &Path) -> Result<(Self, Option<CommitPayload>), IndexError> {
+    /// Opens the index in `dir`, creating it when missing, with the Japanese word
+    /// fields analysed by `morphology` (left empty without it). When the directory
+    /// holds an index that cannot be opened, has another schema version or was
+    /// built with another dictionary, it is wiped and created anew (the store is
+    /// the system of record; start-up rebuilds).
+    pub fn open(
+        dir: &Path,
+        morphology: Option<JapaneseMorphology>,
+    ) -> Result<(Self, Option<CommitPayload>), IndexError> {
         std::fs::create_dir_all(dir)?;
-        match Self::try_open(dir) {
-            Ok((index, Some(payload))) if payload.schema_version == SCHEMA_VERSION => Ok((index, Some(payload))),
+        let analyzer = analyzer_id(morphology.as_ref());
+        match Self::try_open(dir, morphology.clone()) {
+            Ok((index, Some(payload))) if payload.schema_version == SCHEMA_VERSION && payload.analyzer == analyzer => {
+                Ok((index, Some(payload)))
+            }
             Ok((index, None)) if index.is_empty() => Ok((index, None)),
             outcome => {
                 match outcome {
                     Err(error) => tracing::warn!(%error, "search index unreadable, recreating it"),
                     Ok(_) => {
-                        tracing::info!("search index from another schema version, recreating it")
+                        tracing::info!(
+                            analyzer,
+                            "search index from another schema version or Japanese dictionary, recreating it"
+                        )
                     }
                 }
                 std::fs::remove_dir_all(dir)?;
                 std::fs::create_dir_all(dir)?;
-                Ok((Self::try_open(dir)?.0, None))
+                Ok((Self::try_open(dir, morphology)?.0, None))
             }
         }
     }
 
-    fn try_open(dir: &Path) -> Result<(Self, Option<CommitPayload>), IndexError> {
+    fn try_open(
+        dir: &Path,
+        morphology: Option<JapaneseMorphology>,
+    ) -> Result<(Self, Option<CommitPayload>), IndexError> {
         let (schema, fields) = schema();
         let index = Index::open_or_create(MmapDirectory::open(dir)?, schema)?;
-        index
-            .tokenizers()
-            .register(MULTILINGUAL, MultilingualTokenizer::default());
+        let tokenizers = index.tokenizers();
+        tokenizers.register(MULTILINGUAL, MultilingualTokenizer::default());
+        match &morphology {
+            Some(morphology) => tokenizers.register(JAPANESE, JapaneseTokenizer::new(morphology.clone())),
+            // The word fields stay empty without a dictionary, but the schema names
+            // their tokenizer, which must exist.
+            None => tokenizers.register(JAPANESE, MultilingualTokenizer::default()),
+        }
         let payload = index
             .load_metas()?
             .payload
             .and_then(|text| serde_json::from_str::<CommitPayload>(&text).ok());
         let reader = index.reader_builder().reload_policy(ReloadPolicy::Manual).try_into()?;
-        Ok((Self { index, reader, fields }, payload))
+        Ok((
+            Self {
+                index,
+                reader,
+                fields,
+                morphology,
+            },
+            payload,
+        ))
+    }
+
+    /// The Japanese dictionary the word fields are analysed with, if any.
+    pub fn morphology(&self) -> Option<&JapaneseMorphology> {
+        self.morphology.as_ref()
     }
 
     fn is_empty(&self) -> bool {
@@ -281,6 +386,7 @@ impl AlumniIndex {
         let payload = CommitPayload {
             schema_version: SCHEMA_VERSION,
             alumni_seq,
+            analyzer: analyzer_id(self.morphology.as_ref()),
         };
         let mut prepared = writer.prepare_commit()?;
         prepared.set_payload(&serde_json::to_string(&payload).unwrap_or_default());
@@ -302,16 +408,23 @@ impl AlumniIndex {
     fn document(&self, alumnus: &Alumnus, taxonomy: &Taxonomy) -> TantivyDocument {
         let f = &self.fields;
         let mut doc = TantivyDocument::default();
+        let with_words = self.morphology.is_some();
+        let add = |doc: &mut TantivyDocument, pair: TextPair, text: &str| {
+            if with_words {
+                doc.add_text(pair.words, text);
+            }
+            doc.add_text(pair.bigrams, text);
+        };
         doc.add_text(f.id, &alumnus.id);
-        doc.add_text(f.headline, &alumnus.headline);
+        add(&mut doc, f.headline, &alumnus.headline);
         let mut keys: Vec<String> = Vec::with_capacity(alumnus.skills.len());
         for skill in &alumnus.skills {
             let canonical = taxonomy.canonical_skill(&skill.name);
-            doc.add_text(f.skills, &skill.name);
+            add(&mut doc, f.skills, &skill.name);
             if canonical.display != skill.name.trim() {
                 // Index the canonical name too, so "k8s" is found by "Kubernetes" and a
                 // Japanese skill by its English canonical name.
-                doc.add_text(f.skills, &canonical.display);
+                add(&mut doc, f.skills, &canonical.display);
             }
             keys.push(canonical.key);
         }
@@ -321,14 +434,14 @@ impl AlumniIndex {
             doc.add_text(f.skill_keys, &key);
         }
         for position in &alumnus.positions {
-            doc.add_text(f.titles, &position.title);
-            doc.add_text(f.experience, &position.description);
-            doc.add_text(f.experience, &position.department);
-            doc.add_text(f.experience, &position.organization);
+            add(&mut doc, f.titles, &position.title);
+            add(&mut doc, f.experience, &position.description);
+            add(&mut doc, f.experience, &position.department);
+            add(&mut doc, f.experience, &position.organization);
         }
-        doc.add_text(f.interests, &alumnus.interests.statement);
+        add(&mut doc, f.interests, &alumnus.interests.statement);
         for topic in &alumnus.interests.topics {
-            doc.add_text(f.interests, topic);
+            add(&mut doc, f.interests, topic);
         }
         for kind in OpportunityKind::ALL {
             if alumnus.passes_gates(kind) {
@@ -352,14 +465,20 @@ impl AlumniIndex {
             let filter = TermQuery::new(Term::from_field_text(f.skill_keys, key), IndexRecordOption::Basic);
             clauses.push((Occur::Must, Box::new(ConstScoreQuery::new(Box::new(filter), 0.0))));
         }
-        for (term, weight) in &query.terms {
-            for (field, boost) in FIELD_BOOSTS {
-                let term_query =
-                    TermQuery::new(Term::from_field_text(f.text(field), term), IndexRecordOption::WithFreqs);
-                clauses.push((
-                    Occur::Should,
-                    Box::new(BoostQuery::new(Box::new(term_query), weight * boost)),
-                ));
+        for (words, terms, variant_weight) in [
+            (true, &query.word_terms, 1.0),
+            (false, &query.bigram_terms, BIGRAM_WEIGHT),
+        ] {
+            for (term, weight) in terms {
+                for (field, boost) in FIELD_BOOSTS {
+                    let pair = f.text(field);
+                    let field = if words { pair.words } else { pair.bigrams };
+                    let term_query = TermQuery::new(Term::from_field_text(field, term), IndexRecordOption::WithFreqs);
+                    clauses.push((
+                        Occur::Should,
+                        Box::new(BoostQuery::new(Box::new(term_query), weight * boost * variant_weight)),
+                    ));
+                }
             }
         }
         BooleanQuery::new(clauses)
@@ -412,5 +531,91 @@ impl AlumniIndex {
             total_eligible: total_eligible as u64,
             hits,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn alumnus(id: &str, description: &str) -> Alumnus {
+        serde_json::from_value(serde_json::json!({
+            "id": id,
+            "display_name": "山田 太郎",
+            "headline": "法人営業",
+            "consent": {"contact_allowed": true},
+            "interests": {"open_to": ["mentoring"]},
+            "positions": [{"title": "営業担当", "organization": "株式会社サンプル", "description": description, "start": "2019-04"}],
+        }))
+        .unwrap()
+    }
+
+    fn opportunity(title: &str) -> Opportunity {
+        serde_json::from_value(serde_json::json!({"id": "o", "kind": "mentoring", "title": title})).unwrap()
+    }
+
+    fn index_of(dir: &Path, morphology: Option<JapaneseMorphology>, alumni: &[Alumnus]) -> AlumniIndex {
+        let (index, _) = AlumniIndex::open(dir, morphology).unwrap();
+        let mut writer = index.writer(1, 16 * 1024 * 1024).unwrap();
+        let taxonomy = Taxonomy::empty();
+        for alumnus in alumni {
+            index.stage(&writer, &taxonomy, &alumnus.id, Some(alumnus)).unwrap();
+        }
+        index.commit(&mut writer, alumni.len() as u64).unwrap();
+        index
+    }
+
+    fn ranking(index: &AlumniIndex, title: &str) -> Vec<String> {
+        let query = RetrievalQuery::for_opportunity(&opportunity(title), &Taxonomy::empty(), false, index.morphology());
+        let retrieved = index.retrieve(&index.searcher(), &query, 10).unwrap();
+        retrieved.hits.into_iter().map(|hit| hit.id).collect()
+    }
+
+    #[test]
+    fn kyoto_does_not_rank_tokyo_to_first() {
+        let dir = tempfile::tempdir().unwrap();
+        // With bigrams alone the Tokyo profile wins: it contains the bigram 京都 as
+        // often as the Kyoto one, in a shorter text (and comes first in id order).
+        let alumni = [
+            alumnus("a-tokyo", "東京都で法人営業を担当"),
+            alumnus("b-kyoto", "京都で中小企業向けの法人営業を担当し、新規顧客を開拓"),
+        ];
+        let index = index_of(dir.path(), Some(japanese::test_morphology()), &alumni);
+        assert_eq!(ranking(&index, "京都"), ["b-kyoto", "a-tokyo"]);
+        assert_eq!(ranking(&index, "東京都の顧客"), ["a-tokyo", "b-kyoto"]);
+    }
+
+    #[test]
+    fn queries_carry_words_and_bigrams() {
+        let query = RetrievalQuery::for_opportunity(
+            &opportunity("機械学習のメンター"),
+            &Taxonomy::empty(),
+            false,
+            Some(&japanese::test_morphology()),
+        );
+        let words: Vec<&str> = query.word_terms.iter().map(|(t, _)| t.as_str()).collect();
+        assert_eq!(words, ["機械", "学習", "メンター"]);
+        assert!(query.bigram_terms.iter().any(|(t, _)| t == "械学"));
+    }
+
+    #[test]
+    fn without_a_dictionary_bigrams_still_match_and_adding_one_rebuilds() {
+        let dir = tempfile::tempdir().unwrap();
+        let alumni = [alumnus("a-tokyo", "東京都の法人顧客を担当")];
+        {
+            let index = index_of(dir.path(), None, &alumni);
+            assert_eq!(ranking(&index, "法人顧客"), ["a-tokyo"]);
+            assert!(
+                RetrievalQuery::for_opportunity(&opportunity("京都"), &Taxonomy::empty(), false, None)
+                    .word_terms
+                    .is_empty()
+            );
+        }
+        let (index, payload) = AlumniIndex::open(dir.path(), Some(japanese::test_morphology())).unwrap();
+        assert_eq!(
+            payload, None,
+            "an index without word fields is recreated for rebuilding"
+        );
+        assert_eq!(index.num_docs(), 0);
     }
 }

@@ -18,12 +18,6 @@ pub struct MultilingualTokenizer {
     tokens: Vec<Token>,
 }
 
-/// The tokens of one text, produced eagerly (texts are bounded by validation).
-pub struct MultilingualTokenStream<'a> {
-    tokens: &'a [Token],
-    next: usize,
-}
-
 fn is_cjk(c: char) -> bool {
     matches!(c,
         '\u{3040}'..='\u{30FF}'   // Hiragana, Katakana
@@ -39,111 +33,132 @@ fn is_word_char(c: char) -> bool {
     c.is_alphanumeric() && !is_cjk(c)
 }
 
-/// Splits `text` into tokens as described in the module documentation, calling
-/// `emit(term, byte_from, byte_to)` for each. Offsets point into the NFKC form of
-/// `text` (composition can merge characters, as in half-width "ｼﾞ" to "ジ").
-pub fn tokenize(text: &str, emit: impl FnMut(&str, usize, usize)) {
-    let normalized: String = text.nfkc().collect();
-    tokenize_normalized(&normalized, emit);
+/// One piece of normalised text found by [`scan`].
+pub(crate) enum Piece<'a> {
+    /// A Latin/digit word, lower-cased, with its byte range.
+    Word(&'a str, usize, usize),
+    /// A maximal run of CJK characters starting at the given byte offset.
+    CjkRun(&'a str, usize),
 }
 
-fn tokenize_normalized(text: &str, mut emit: impl FnMut(&str, usize, usize)) {
+/// Walks NFKC-normalised `text`, handing over Latin words and CJK runs in order.
+/// Both analyzers share this, so English is indexed identically in the
+/// bigram and the morphological fields and only Japanese differs.
+pub(crate) fn scan(text: &str, mut piece: impl FnMut(Piece<'_>)) {
     let mut word = String::new();
     let mut word_start = 0;
-    let mut cjk: Vec<(usize, char)> = Vec::new();
-    let mut buffer = String::new();
-
-    let flush_cjk =
-        |cjk: &mut Vec<(usize, char)>, end: usize, buffer: &mut String, emit: &mut dyn FnMut(&str, usize, usize)| {
-            match cjk.len() {
-                0 => {}
-                1 => {
-                    buffer.clear();
-                    buffer.push(cjk[0].1);
-                    emit(buffer, cjk[0].0, end);
-                }
-                _ => {
-                    for pair in cjk.windows(2) {
-                        buffer.clear();
-                        buffer.push(pair[0].1);
-                        buffer.push(pair[1].1);
-                        let to = pair[1].0 + pair[1].1.len_utf8();
-                        emit(buffer, pair[0].0, to);
-                    }
-                }
-            }
-            cjk.clear();
-        };
-
+    let mut run_start: Option<usize> = None;
     for (offset, c) in text.char_indices() {
-        {
-            if is_cjk(c) {
-                if !word.is_empty() {
-                    emit(&word, word_start, offset);
-                    word.clear();
-                }
-                cjk.push((offset, c));
-            } else if is_word_char(c) {
-                if !cjk.is_empty() {
-                    flush_cjk(&mut cjk, offset, &mut buffer, &mut emit);
-                }
+        if is_cjk(c) {
+            if !word.is_empty() {
+                piece(Piece::Word(&word, word_start, offset));
+                word.clear();
+            }
+            run_start.get_or_insert(offset);
+        } else {
+            if let Some(start) = run_start.take() {
+                piece(Piece::CjkRun(&text[start..offset], start));
+            }
+            if is_word_char(c) {
                 if word.is_empty() {
                     word_start = offset;
                 }
                 word.extend(c.to_lowercase());
-            } else {
-                if !word.is_empty() {
-                    emit(&word, word_start, offset);
-                    word.clear();
-                }
-                if !cjk.is_empty() {
-                    flush_cjk(&mut cjk, offset, &mut buffer, &mut emit);
-                }
+            } else if !word.is_empty() {
+                piece(Piece::Word(&word, word_start, offset));
+                word.clear();
             }
         }
     }
     if !word.is_empty() {
-        emit(&word, word_start, text.len());
+        piece(Piece::Word(&word, word_start, text.len()));
     }
-    flush_cjk(&mut cjk, text.len(), &mut buffer, &mut emit);
+    if let Some(start) = run_start {
+        piece(Piece::CjkRun(&text[start..], start));
+    }
+}
+
+/// Splits `text` into tokens as described in the module documentation, calling
+/// `emit(term, byte_from, byte_to)` for each. Offsets point into the NFKC form of
+/// `text` (composition can merge characters, as in half-width "ｼﾞ" to "ジ").
+pub fn tokenize(text: &str, mut emit: impl FnMut(&str, usize, usize)) {
+    let normalized: String = text.nfkc().collect();
+    let mut buffer = String::new();
+    scan(&normalized, |piece| match piece {
+        Piece::Word(word, from, to) => emit(word, from, to),
+        Piece::CjkRun(run, start) => {
+            let mut chars = run.char_indices();
+            let Some((_, first)) = chars.next() else { return };
+            let mut previous = (0, first);
+            let mut single = true;
+            for (offset, c) in chars {
+                single = false;
+                buffer.clear();
+                buffer.push(previous.1);
+                buffer.push(c);
+                emit(&buffer, start + previous.0, start + offset + c.len_utf8());
+                previous = (offset, c);
+            }
+            if single {
+                buffer.clear();
+                buffer.push(first);
+                emit(&buffer, start, start + run.len());
+            }
+        }
+    });
 }
 
 impl Tokenizer for MultilingualTokenizer {
-    type TokenStream<'a> = MultilingualTokenStream<'a>;
+    type TokenStream<'a> = BufferedTokenStream<'a>;
 
     fn token_stream<'a>(&'a mut self, text: &'a str) -> Self::TokenStream<'a> {
         self.tokens.clear();
         let tokens = &mut self.tokens;
-        tokenize(text, |term, from, to| {
-            let position = tokens.len();
-            tokens.push(Token {
-                offset_from: from,
-                offset_to: to,
-                position,
-                text: term.to_owned(),
-                position_length: 1,
-            });
-        });
-        MultilingualTokenStream {
-            tokens: &self.tokens,
-            next: 0,
-        }
+        tokenize(text, |term, from, to| push_token(tokens, term, from, to));
+        BufferedTokenStream::new(&mut self.tokens)
     }
 }
 
-impl TokenStream for MultilingualTokenStream<'_> {
+/// Appends a token at the next position.
+pub(crate) fn push_token(tokens: &mut Vec<Token>, term: &str, from: usize, to: usize) {
+    let position = tokens.len();
+    tokens.push(Token {
+        offset_from: from,
+        offset_to: to,
+        position,
+        text: term.to_owned(),
+        position_length: 1,
+    });
+}
+
+/// The tokens of one text, produced eagerly (texts are bounded by validation).
+pub struct BufferedTokenStream<'a> {
+    tokens: &'a mut [Token],
+    next: usize,
+}
+
+impl<'a> BufferedTokenStream<'a> {
+    pub(crate) fn new(tokens: &'a mut [Token]) -> Self {
+        Self { tokens, next: 0 }
+    }
+}
+
+impl TokenStream for BufferedTokenStream<'_> {
     fn advance(&mut self) -> bool {
-        self.next += 1;
-        self.next <= self.tokens.len()
+        if self.next < self.tokens.len() {
+            self.next += 1;
+            true
+        } else {
+            false
+        }
     }
 
     fn token(&self) -> &Token {
-        &self.tokens[self.next - 1]
+        &self.tokens[self.next.saturating_sub(1)]
     }
 
     fn token_mut(&mut self) -> &mut Token {
-        // Filters would mutate tokens; this tokenizer is used without filters.
-        unreachable!("MultilingualTokenStream is read-only")
+        &mut self.tokens[self.next.saturating_sub(1)]
     }
 }
 

@@ -34,7 +34,18 @@ pub fn engine_config(dir: &Path) -> EngineConfig {
     config.commit_interval = Duration::from_millis(20);
     config.indexer_memory_bytes = 32 * 1024 * 1024;
     config.taxonomy_path = Some(dir.join("taxonomy.tsv"));
+    config.japanese_dictionary = Some(japanese_dictionary());
     config
+}
+
+/// The Japanese dictionary `scripts/setup.sh` builds. Tests run with it, as the
+/// server does; a missing one fails loudly instead of testing the fallback.
+pub fn japanese_dictionary() -> std::path::PathBuf {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join(alumni_match::index::DEFAULT_DICTIONARY_DIR);
+    if let Err(error) = alumni_match::index::JapaneseMorphology::load(&dir) {
+        panic!("{error}\nThe Japanese dictionary is built by scripts/setup.sh; run it before the tests.");
+    }
+    dir
 }
 
 /// A small alias table written next to the data, so tests do not depend on the

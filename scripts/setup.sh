@@ -1,0 +1,50 @@
+#!/bin/sh
+# Prepares a Debian machine to run and test alumni-match: installs the MeCab
+# IPADIC sources (Debian's mecab-ipadic) and builds the Japanese dictionary from
+# them into data/ja-dict. Idempotent: with both in place it only checks and exits.
+#
+#   scripts/setup.sh            build with the dev profile (what `cargo test` uses)
+#   scripts/setup.sh --release  build with the release profile (what `cargo run --release` uses)
+#
+# Installing the package needs root (run as root or with sudo); nothing else does.
+# Environment: CARGO (default: cargo), IPADIC_SOURCE, JA_DICTIONARY.
+set -eu
+
+cd "$(dirname "$0")/.."
+
+profile=""
+case "${1:-}" in
+    "") ;;
+    --release) profile="--release" ;;
+    *) echo "usage: $0 [--release]" >&2; exit 2 ;;
+esac
+
+source_dir="${IPADIC_SOURCE:-/usr/share/mecab/dic/ipadic}"
+dictionary="${JA_DICTIONARY:-data/ja-dict}"
+cargo="${CARGO:-cargo}"
+
+if [ ! -f "$source_dir/matrix.def" ]; then
+    if [ "$(id -u)" -ne 0 ]; then
+        echo "setup: $source_dir is missing; install mecab-ipadic as root (sudo $0)" >&2
+        exit 1
+    fi
+    echo "setup: installing mecab-ipadic"
+    apt-get update
+    DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends mecab-ipadic
+fi
+
+# The dictionary's binary layout belongs to the lindera-dictionary version that
+# wrote it, so a Cargo.lock that moved to another version means a rebuild.
+locked=$(sed -n '/^name = "lindera-dictionary"$/{n;s/^version = "\(.*\)"$/\1/p;}' Cargo.lock)
+built=""
+if [ -f "$dictionary/alumni-match.json" ]; then
+    built=$(sed -n 's/^ *"lindera_dictionary": "\(.*\)".*$/\1/p' "$dictionary/alumni-match.json")
+fi
+
+if [ -n "$built" ] && [ "$built" = "$locked" ]; then
+    echo "setup: Japanese dictionary $dictionary is up to date (lindera-dictionary $built)"
+else
+    echo "setup: building the Japanese dictionary into $dictionary"
+    # shellcheck disable=SC2086 # $profile is empty or one flag
+    "$cargo" run --locked --quiet $profile -- data build-ja-dictionary --source "$source_dir" --out "$dictionary"
+fi

@@ -207,6 +207,9 @@ pub enum CliError {
     /// The evaluation could not be run.
     #[error(transparent)]
     Eval(#[from] crate::eval::EvalError),
+    /// Standard output could not be written.
+    #[error("writing the output: {0}")]
+    Output(std::io::Error),
     /// The evaluation ran and found rankings that break the gates.
     #[error("{0} gate violation(s): a ranking returned an alumnus who must not be matched")]
     GateViolations(usize),
@@ -274,9 +277,16 @@ async fn evaluate(args: EvalArgs) -> Result<(), CliError> {
     let report = tokio::task::spawn_blocking(move || crate::eval::run(&eval_config))
         .await
         .map_err(|e| CliError::Client(format!("evaluation task failed: {e}")))??;
-    match args.format {
-        OutputFormat::Table => print!("{}", crate::eval::render_table(&report)),
-        OutputFormat::Json => println!("{}", report.to_json()?),
+    let text = match args.format {
+        OutputFormat::Table => crate::eval::render_table(&report),
+        OutputFormat::Json => report.to_json()? + "\n",
+    };
+    // Written by hand rather than with print! so a closed pipe (`| head`) is an
+    // error, not a panic; and a reader that stopped early is no failure.
+    let mut stdout = std::io::stdout().lock();
+    match std::io::Write::write_all(&mut stdout, text.as_bytes()).and_then(|()| std::io::Write::flush(&mut stdout)) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => return Err(CliError::Output(e)),
+        _ => {}
     }
     if report.gate_violations > 0 {
         return Err(CliError::GateViolations(report.gate_violations));

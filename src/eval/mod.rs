@@ -553,26 +553,8 @@ fn evaluate_query(
                 ..MatchOptions::default()
             },
         )?;
-        let mut seen = HashSet::new();
-        let mut gate_violations = 0;
-        let ranked: Vec<u8> = page
-            .candidates
-            .iter()
-            .map(|(_, candidate)| {
-                let id = candidate.alumnus_id.as_str();
-                let eligible = judged.alumni.get(id).is_some_and(|a| a.passes_gates(kind));
-                if !eligible {
-                    gate_violations += 1;
-                    return 0;
-                }
-                // A repeated candidate is credited once.
-                if seen.insert(id) {
-                    grades.get(id).copied().unwrap_or(0)
-                } else {
-                    0
-                }
-            })
-            .collect();
+        let returned: Vec<&str> = page.candidates.iter().map(|(_, c)| c.alumnus_id.as_str()).collect();
+        let (ranked, gate_violations) = judge_ranking(&returned, &judged.alumni, &grades, kind);
         scores.push(QueryScore {
             system: system.name(),
             ndcg: metrics::ndcg_at(&ranked, &ideal, K),
@@ -588,6 +570,33 @@ fn evaluate_query(
         relevant_eligible_alumni: ideal.iter().filter(|&&g| g > 0).count(),
         systems: scores,
     })
+}
+
+/// The gains of a returned ranking and its gate violations: an alumnus who is
+/// unknown or fails the gates of `kind` is a violation and earns 0, as does a
+/// repeat of an earlier candidate; the others earn their grade.
+fn judge_ranking(
+    returned: &[&str],
+    alumni: &HashMap<String, Alumnus>,
+    grades: &HashMap<&str, u8>,
+    kind: OpportunityKind,
+) -> (Vec<u8>, usize) {
+    let mut seen = HashSet::new();
+    let mut violations = 0;
+    let gains = returned
+        .iter()
+        .map(|&id| {
+            if !alumni.get(id).is_some_and(|a| a.passes_gates(kind)) {
+                violations += 1;
+                0
+            } else if seen.insert(id) {
+                grades.get(id).copied().unwrap_or(0)
+            } else {
+                0
+            }
+        })
+        .collect();
+    (gains, violations)
 }
 
 fn summarise(label: &str, queries: &[&QueryResult]) -> KindSummary {

@@ -1,6 +1,7 @@
 use std::path::PathBuf;
 
 use super::*;
+use crate::domain::{Consent, Departure, Interests};
 
 fn taxonomy() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("data/taxonomy/skills.tsv")
@@ -37,6 +38,48 @@ fn ablation_skips_components_that_cannot_be_removed() {
         both.with_overrides(&weights).unwrap().weight(Component::TextRelevance),
         1.0
     );
+}
+
+#[test]
+fn unknown_and_gate_failing_alumni_are_violations_and_earn_nothing() {
+    let record = |id: &str, open_to: Vec<OpportunityKind>, contact_allowed: bool, rehire_eligible: bool| Alumnus {
+        id: id.to_owned(),
+        display_name: id.to_owned(),
+        headline: String::new(),
+        skills: Vec::new(),
+        positions: Vec::new(),
+        departure: Departure {
+            rehire_eligible,
+            ..Default::default()
+        },
+        interests: Interests {
+            open_to,
+            ..Default::default()
+        },
+        preferences: Default::default(),
+        languages: Vec::new(),
+        engagement: Default::default(),
+        consent: Consent { contact_allowed },
+        updated_at: None,
+    };
+    let alumni: HashMap<String, Alumnus> = [
+        record("ok", vec![OpportunityKind::Rehire], true, true),
+        record("no-consent", vec![OpportunityKind::Rehire], false, true),
+        record("not-open", vec![OpportunityKind::Mentoring], true, true),
+        record("not-rehirable", vec![OpportunityKind::Rehire], true, false),
+    ]
+    .into_iter()
+    .map(|a| (a.id.clone(), a))
+    .collect();
+    // Every one graded highly relevant, so only the gates decide.
+    let grades: HashMap<&str, u8> = alumni.keys().map(|id| (id.as_str(), 2)).collect();
+    let returned = ["ok", "no-consent", "not-open", "not-rehirable", "ghost", "ok"];
+    let (gains, violations) = judge_ranking(&returned, &alumni, &grades, OpportunityKind::Rehire);
+    assert_eq!(gains, [2, 0, 0, 0, 0, 0]);
+    assert_eq!(violations, 4);
+    // Rehire eligibility gates rehire only.
+    let (gains, violations) = judge_ranking(&["not-open"], &alumni, &grades, OpportunityKind::Mentoring);
+    assert_eq!((gains, violations), (vec![2], 0));
 }
 
 #[test]

@@ -8,6 +8,7 @@
 //! - [`index`]: the tantivy index derived from the store;
 //! - [`ranking`]: features, per-kind models and explanations, scored with rayon;
 //! - [`engine`]: the store, index and ranking wired together behind one API;
+//! - [`eval`]: offline evaluation of the ranking on a generated, judged data set;
 //! - [`service`]: the tonic gRPC handlers, the only place that knows gRPC;
 //! - [`cli`]: the `alumni-match` command line.
 
@@ -15,6 +16,7 @@ pub mod cli;
 pub mod datagen;
 pub mod domain;
 pub mod engine;
+pub mod eval;
 pub mod index;
 pub mod ranking;
 pub mod service;

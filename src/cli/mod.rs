@@ -76,6 +76,48 @@ pub enum Command {
         #[arg(long, env = "ALUMNI_MATCH_SERVER", default_value = "http://127.0.0.1:50051")]
         server: String,
     },
+    /// Evaluate the ranking offline on a generated, judged data set: NDCG@10 and
+    /// P@10 of the model and of a BM25-only baseline per kind, and gate violations.
+    /// Exits non-zero on any gate violation (not when the model loses).
+    Eval(EvalArgs),
+}
+
+/// Flags of `eval`.
+#[derive(Debug, clap::Args)]
+pub struct EvalArgs {
+    /// Number of alumni to generate.
+    #[arg(long, default_value_t = 5_000)]
+    pub alumni: usize,
+    /// Opportunities queried per kind.
+    #[arg(long, default_value_t = 25)]
+    pub opportunities_per_kind: usize,
+    /// Generator seed: the same seed gives the same judged set.
+    #[arg(long, default_value_t = 42)]
+    pub seed: u64,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
+    pub format: OutputFormat,
+    /// Skill alias table used by the engine under evaluation.
+    #[arg(long, default_value = "data/taxonomy/skills.tsv")]
+    pub taxonomy_path: PathBuf,
+    /// Evaluate without the skill alias table.
+    #[arg(long, conflicts_with = "taxonomy_path")]
+    pub no_taxonomy: bool,
+    /// Ranking weight profiles (TOML) to evaluate [default: built-in data/ranking.toml].
+    #[arg(long)]
+    pub ranking_profiles_path: Option<PathBuf>,
+    /// Also report NDCG with each model component removed in turn.
+    #[arg(long)]
+    pub ablation: bool,
+}
+
+/// Output formats of `eval`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum OutputFormat {
+    /// A plain-text table.
+    Table,
+    /// Pretty-printed JSON, including per-query results.
+    Json,
 }
 
 /// Derivations from the real reference data (ESCO, O*NET, Sudachi, mimesis, IPADIC).
@@ -179,6 +221,15 @@ pub enum CliError {
     /// A call to the server failed.
     #[error("{0}")]
     Client(String),
+    /// The evaluation could not be run.
+    #[error(transparent)]
+    Eval(#[from] crate::eval::EvalError),
+    /// Standard output could not be written.
+    #[error("writing the output: {0}")]
+    Output(std::io::Error),
+    /// The evaluation ran and found rankings that break the gates.
+    #[error("{0} gate violation(s): a ranking returned an alumnus who must not be matched")]
+    GateViolations(usize),
 }
 
 /// Runs a parsed command line.
@@ -235,7 +286,46 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
             explain,
             server,
         } => client::match_table(&opportunity, limit, explain, &server).await,
+        Command::Eval(args) => evaluate(args).await,
     }
+}
+
+async fn evaluate(args: EvalArgs) -> Result<(), CliError> {
+    let profiles = match &args.ranking_profiles_path {
+        Some(path) => {
+            let text = std::fs::read_to_string(path).map_err(|e| config::ConfigError::File {
+                path: path.display().to_string(),
+                message: e.to_string(),
+            })?;
+            crate::ranking::RankingProfiles::from_toml(&text).map_err(|e| config::ConfigError::File {
+                path: path.display().to_string(),
+                message: e.to_string(),
+            })?
+        }
+        None => crate::ranking::RankingProfiles::defaults(),
+    };
+    let mut eval_config = crate::eval::EvalConfig::new(args.alumni, args.opportunities_per_kind, args.seed);
+    eval_config.taxonomy_path = (!args.no_taxonomy).then_some(args.taxonomy_path);
+    eval_config.profiles = profiles;
+    eval_config.ablation = args.ablation;
+    let report = tokio::task::spawn_blocking(move || crate::eval::run(&eval_config))
+        .await
+        .map_err(|e| CliError::Client(format!("evaluation task failed: {e}")))??;
+    let text = match args.format {
+        OutputFormat::Table => crate::eval::render_table(&report),
+        OutputFormat::Json => report.to_json()? + "\n",
+    };
+    // Written by hand rather than with print! so a closed pipe (`| head`) is an
+    // error, not a panic; and a reader that stopped early is no failure.
+    let mut stdout = std::io::stdout().lock();
+    match std::io::Write::write_all(&mut stdout, text.as_bytes()).and_then(|()| std::io::Write::flush(&mut stdout)) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => return Err(CliError::Output(e)),
+        _ => {}
+    }
+    if report.gate_violations > 0 {
+        return Err(CliError::GateViolations(report.gate_violations));
+    }
+    Ok(())
 }
 
 async fn generate(config: crate::datagen::GenConfig, out: PathBuf) -> Result<(), CliError> {

@@ -357,6 +357,12 @@ impl Engine {
         Ok(self.store.count_alumni()?)
     }
 
+    /// The store's latest alumni change-log sequence: once [`Engine::indexed_seq`]
+    /// reaches it, the index reflects every write made so far.
+    pub fn alumni_seq(&self) -> Result<u64, EngineError> {
+        Ok(self.store.alumni_seq()?)
+    }
+
     /// The change-log sequence the index has applied.
     pub fn indexed_seq(&self) -> u64 {
         *self.applied.borrow()

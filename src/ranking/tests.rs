@@ -285,6 +285,9 @@ proptest! {
         };
         let prepared = PreparedOpportunity::new(opportunity(kind.as_str(), "Software Engineer"), &taxonomy);
         let context = RankingContext { opportunity: &prepared, profile: &profile, taxonomy: &taxonomy, now: now(), require_all_required_skills: false };
+        // Retrieval never returns an alumnus twice.
+        let mut seen = std::collections::HashSet::new();
+        let pool: Vec<(Alumnus, f32)> = pool.into_iter().filter(|(a, _)| seen.insert(a.id.clone())).collect();
         let by_id: HashMap<String, Alumnus> = pool.iter().map(|(a, _)| (a.id.clone(), a.clone())).collect();
         let entries = pool.into_iter().map(|(alumnus, bm25)| PoolEntry { alumnus, bm25 }).collect();
         let ranked = rank(&context, entries);

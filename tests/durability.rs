@@ -128,6 +128,7 @@ async fn acknowledged_writes_survive_kill_9_and_logs_hold_no_profile_text() {
     }
     OpportunityServiceClient::new(server.channel.clone())
         .upsert_opportunities(proto::UpsertOpportunitiesRequest {
+            rescore: false,
             opportunities: vec![opportunity(
                 "kotlin",
                 OpportunityKind::Referral,

@@ -103,6 +103,7 @@ async fn opportunities_and_match_arguments_are_checked() {
     let status = server
         .opportunities
         .upsert_opportunities(proto::UpsertOpportunitiesRequest {
+            rescore: false,
             opportunities: vec![unknown_kind, unspecified],
         })
         .await

@@ -132,7 +132,10 @@ async fn send_opportunities(
     batch: Vec<proto::Opportunity>,
 ) -> Result<usize, CliError> {
     let response = client
-        .upsert_opportunities(proto::UpsertOpportunitiesRequest { opportunities: batch })
+        .upsert_opportunities(proto::UpsertOpportunitiesRequest {
+            opportunities: batch,
+            rescore: false,
+        })
         .await
         .map_err(|status| CliError::Client(describe(&status)))?;
     Ok(response.into_inner().upserted_count as usize)
@@ -197,6 +200,192 @@ pub async fn match_table(opportunity_id: &str, limit: u32, explain: bool, server
             }
             if !c.missing_required_skills.is_empty() {
                 println!("{:>14} missing: {}", "", c.missing_required_skills.join(", "));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Runs a re-score on the server, drawing its progress stream as a bar.
+pub async fn rescore(ids: Vec<String>, shortlist_size: u32, only_stale: bool, server: &str) -> Result<(), CliError> {
+    let channel = connect(server).await?;
+    let mut matcher = MatchServiceClient::new(channel);
+    let mut stream = matcher
+        .rescore(proto::RescoreRequest {
+            opportunity_ids: ids,
+            shortlist_size,
+            only_stale,
+        })
+        .await
+        .map_err(|status| CliError::Client(describe(&status)))?
+        .into_inner();
+    let bar = ProgressBar::new(0);
+    bar.set_style(
+        ProgressStyle::with_template("re-scoring [{bar:40}] {pos}/{len} opportunities ({msg})")
+            .unwrap_or_else(|_| ProgressStyle::default_bar())
+            .progress_chars("=> "),
+    );
+    let mut last = None;
+    while let Some(progress) = stream
+        .message()
+        .await
+        .map_err(|status| CliError::Client(describe(&status)))?
+    {
+        bar.set_length(u64::from(progress.total));
+        bar.set_position(u64::from(progress.completed));
+        bar.set_message(format!(
+            "{:.1}/s, eta {:.0}s",
+            progress.rate_per_second, progress.eta_seconds
+        ));
+        let done = progress.done;
+        last = Some(progress);
+        if done {
+            break;
+        }
+    }
+    bar.finish_and_clear();
+    match last {
+        Some(p) if p.done => {
+            println!(
+                "re-scored {} of {} opportunities in {:.1}s: {} shortlists written, {} skipped (held by another run)",
+                p.completed, p.total, p.elapsed_seconds, p.written, p.skipped
+            );
+            Ok(())
+        }
+        _ => Err(CliError::Client(
+            "the server ended the re-score without a summary".into(),
+        )),
+    }
+}
+
+/// Fetches every page of a stored shortlist.
+async fn fetch_shortlist(
+    matcher: &mut MatchServiceClient<Channel>,
+    opportunity_id: &str,
+) -> Result<(Vec<proto::Candidate>, proto::GetShortlistResponse), CliError> {
+    let mut candidates = Vec::new();
+    let mut token = String::new();
+    loop {
+        let page = matcher
+            .get_shortlist(proto::GetShortlistRequest {
+                opportunity_id: opportunity_id.to_owned(),
+                page_size: 1_000,
+                page_token: token,
+            })
+            .await
+            .map_err(|status| match status.code() {
+                Code::NotFound => CliError::Client(format!(
+                    "no stored shortlist for {opportunity_id:?}; run `alumni-match rescore`"
+                )),
+                _ => CliError::Client(describe(&status)),
+            })?
+            .into_inner();
+        candidates.extend(page.candidates.iter().cloned());
+        if page.next_page_token.is_empty() {
+            return Ok((candidates, page));
+        }
+        token = page.next_page_token.clone();
+    }
+}
+
+/// Writes a shortlist as CSV: UTF-8 with a byte-order mark (so spreadsheet
+/// programs show Japanese names), one row per candidate, one column per component.
+pub fn write_shortlist_csv(out: &mut impl std::io::Write, candidates: &[proto::Candidate]) -> Result<(), CliError> {
+    let io = |e: std::io::Error| CliError::Client(format!("writing CSV: {e}"));
+    out.write_all("\u{feff}".as_bytes()).map_err(io)?;
+    let mut writer = csv::Writer::from_writer(out);
+    let components: Vec<String> = candidates
+        .first()
+        .map(|c| c.components.iter().map(|x| x.name.clone()).collect())
+        .unwrap_or_default();
+    let mut header = vec![
+        "rank",
+        "alumnus_id",
+        "display_name",
+        "score",
+        "reason",
+        "matched_skills",
+        "missing_required_skills",
+    ]
+    .into_iter()
+    .map(String::from)
+    .collect::<Vec<_>>();
+    header.extend(components.iter().map(|c| format!("{c}_contribution")));
+    let csv_error = |e: csv::Error| CliError::Client(format!("writing CSV: {e}"));
+    writer.write_record(&header).map_err(csv_error)?;
+    for c in candidates {
+        let mut row = vec![
+            c.rank.to_string(),
+            c.alumnus_id.clone(),
+            c.display_name.clone(),
+            format!("{:.6}", c.score),
+            c.reason.clone(),
+            c.matched_skills.join("; "),
+            c.missing_required_skills.join("; "),
+        ];
+        for name in &components {
+            let value = c
+                .components
+                .iter()
+                .find(|x| &x.name == name)
+                .map(|x| x.contribution)
+                .unwrap_or(0.0);
+            row.push(format!("{value:.6}"));
+        }
+        writer.write_record(&row).map_err(csv_error)?;
+    }
+    writer.flush().map_err(io)
+}
+
+/// Prints a stored shortlist.
+pub async fn shortlist(opportunity_id: &str, format: super::ShortlistFormat, server: &str) -> Result<(), CliError> {
+    let channel = connect(server).await?;
+    let mut matcher = MatchServiceClient::new(channel);
+    let (candidates, meta) = fetch_shortlist(&mut matcher, opportunity_id).await?;
+    let computed = meta
+        .computed_at
+        .and_then(|t| time::OffsetDateTime::from_unix_timestamp(t.seconds).ok())
+        .and_then(|t| t.format(&time::format_description::well_known::Rfc3339).ok())
+        .unwrap_or_default();
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    match format {
+        super::ShortlistFormat::Csv => write_shortlist_csv(&mut out, &candidates)?,
+        super::ShortlistFormat::Json => {
+            let rows: Vec<serde_json::Value> = candidates
+                .iter()
+                .map(|c| {
+                    serde_json::json!({
+                        "rank": c.rank, "alumnus_id": c.alumnus_id, "display_name": c.display_name,
+                        "score": c.score, "reason": c.reason, "matched_skills": c.matched_skills,
+                        "missing_required_skills": c.missing_required_skills,
+                        "components": c.components.iter().map(|x| serde_json::json!({
+                            "name": x.name, "value": x.value, "weight": x.weight, "contribution": x.contribution
+                        })).collect::<Vec<_>>(),
+                    })
+                })
+                .collect();
+            let doc = serde_json::json!({
+                "opportunity_id": opportunity_id, "computed_at": computed, "stale": meta.stale, "candidates": rows
+            });
+            println!("{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
+        }
+        super::ShortlistFormat::Table => {
+            println!(
+                "{opportunity_id}: {} candidates, computed {computed}{}\n",
+                candidates.len(),
+                if meta.stale {
+                    " (stale: re-score for a fresh picture)"
+                } else {
+                    ""
+                }
+            );
+            println!("{:>4}  {:>6}  {:<14} {:<24} reason", "rank", "score", "alumnus", "name");
+            for c in &candidates {
+                println!(
+                    "{:>4}  {:>6.3}  {:<14} {:<24} {}",
+                    c.rank, c.score, c.alumnus_id, c.display_name, c.reason
+                );
             }
         }
     }

@@ -61,6 +61,37 @@ pub enum Command {
     /// Rebuild the committed files derived from the real reference data.
     #[command(subcommand)]
     Data(DataCommand),
+    /// Re-score opportunities on the server and store their shortlists, with a
+    /// progress bar.
+    Rescore {
+        /// Every open opportunity.
+        #[arg(long, conflicts_with = "opportunity", required_unless_present = "opportunity")]
+        all: bool,
+        /// Only these opportunities (repeatable).
+        #[arg(long)]
+        opportunity: Vec<String>,
+        /// Candidates kept per shortlist (at most 1000).
+        #[arg(long, default_value_t = 100)]
+        shortlist_size: u32,
+        /// Only missing or stale shortlists.
+        #[arg(long)]
+        only_stale: bool,
+        /// Server address.
+        #[arg(long, env = "ALUMNI_MATCH_SERVER", default_value = "http://127.0.0.1:50051")]
+        server: String,
+    },
+    /// Print a stored shortlist for analysts.
+    Shortlist {
+        /// The opportunity's id.
+        #[arg(long)]
+        opportunity: String,
+        /// Output format; csv is UTF-8 with a byte-order mark so spreadsheets show Japanese.
+        #[arg(long, value_enum, default_value_t = ShortlistFormat::Table)]
+        format: ShortlistFormat,
+        /// Server address.
+        #[arg(long, env = "ALUMNI_MATCH_SERVER", default_value = "http://127.0.0.1:50051")]
+        server: String,
+    },
     /// Rank alumni for a stored opportunity and print a table.
     Match {
         /// The opportunity's id.
@@ -106,9 +137,23 @@ pub struct EvalArgs {
     /// Ranking weight profiles (TOML) to evaluate [default: built-in data/ranking.toml].
     #[arg(long)]
     pub ranking_profiles_path: Option<PathBuf>,
+    /// Japanese dictionary built by `scripts/setup.sh`; bigrams only when missing.
+    #[arg(long, default_value = "data/ja-dict")]
+    pub ja_dictionary_path: PathBuf,
     /// Also report NDCG with each model component removed in turn.
     #[arg(long)]
     pub ablation: bool,
+}
+
+/// Output formats of `shortlist`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ShortlistFormat {
+    /// A readable table.
+    Table,
+    /// CSV (UTF-8 with BOM), one candidate per row.
+    Csv,
+    /// JSON, with every score component.
+    Json,
 }
 
 /// Output formats of `eval`.
@@ -237,6 +282,18 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
     match cli.command {
         Command::Serve(args) => serve(args).await,
         Command::Import { what, file, server } => client::import(what, &file, &server).await,
+        Command::Rescore {
+            all: _,
+            opportunity,
+            shortlist_size,
+            only_stale,
+            server,
+        } => client::rescore(opportunity, shortlist_size, only_stale, &server).await,
+        Command::Shortlist {
+            opportunity,
+            format,
+            server,
+        } => client::shortlist(&opportunity, format, &server).await,
         Command::Gen {
             alumni,
             opportunities,
@@ -306,6 +363,7 @@ async fn evaluate(args: EvalArgs) -> Result<(), CliError> {
     };
     let mut eval_config = crate::eval::EvalConfig::new(args.alumni, args.opportunities_per_kind, args.seed);
     eval_config.taxonomy_path = (!args.no_taxonomy).then_some(args.taxonomy_path);
+    eval_config.japanese_dictionary = args.ja_dictionary_path.exists().then_some(args.ja_dictionary_path);
     eval_config.profiles = profiles;
     eval_config.ablation = args.ablation;
     let report = tokio::task::spawn_blocking(move || crate::eval::run(&eval_config))

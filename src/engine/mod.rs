@@ -7,6 +7,7 @@
 
 mod indexer;
 mod paging;
+mod rescore;
 
 use std::{
     collections::HashMap,
@@ -36,6 +37,7 @@ use crate::{
 };
 use indexer::{Indexer, Signal};
 pub use paging::PageToken;
+pub use rescore::{DEFAULT_SHORTLIST_SIZE, JobState, RescoreProgress, RescoreRequest, ShortlistView, from_entry};
 
 /// Candidates per page when the request does not say.
 pub const DEFAULT_MATCH_LIMIT: u32 = 20;
@@ -213,6 +215,8 @@ pub struct Engine {
     signals: Mutex<Option<mpsc::Sender<Signal>>>,
     applied: watch::Receiver<u64>,
     indexer: Mutex<Option<thread::JoinHandle<()>>>,
+    in_flight: rescore::InFlight,
+    jobs: rescore::Jobs,
 }
 
 impl Engine {
@@ -294,6 +298,8 @@ impl Engine {
             signals: Mutex::new(Some(signals_tx)),
             applied: applied_rx,
             indexer: Mutex::new(Some(handle)),
+            in_flight: rescore::InFlight::default(),
+            jobs: rescore::Jobs::default(),
         })
     }
 
@@ -494,35 +500,14 @@ impl Engine {
         } as usize;
 
         let prepared = PreparedOpportunity::new(opportunity, &self.taxonomy);
-        let query = RetrievalQuery::for_opportunity(
-            &prepared.opportunity,
-            &self.taxonomy,
-            options.require_all_required_skills,
-            self.index.morphology(),
-        );
         let searcher = self.index.searcher();
-        let retrieved = self.index.retrieve(&searcher, &query, self.retrieval_pool)?;
-        let ids: Vec<&str> = retrieved.hits.iter().map(|h| h.id.as_str()).collect();
-        let records = self.store.get_alumni(&ids)?;
-        let pool: Vec<PoolEntry> = retrieved
-            .hits
-            .iter()
-            .zip(records)
-            .filter_map(|(hit, record)| {
-                record.map(|alumnus| PoolEntry {
-                    alumnus,
-                    bm25: hit.bm25,
-                })
-            })
-            .collect();
-        let context = RankingContext {
-            opportunity: &prepared,
-            profile: &profile,
-            taxonomy: &self.taxonomy,
-            now: Timestamp::now(),
-            require_all_required_skills: options.require_all_required_skills,
-        };
-        let ranked = ranking::rank(&context, pool);
+        let (total_eligible, ranked) = self.rank_opportunity(
+            &searcher,
+            &prepared,
+            &profile,
+            options.require_all_required_skills,
+            Timestamp::now(),
+        )?;
         let end = (offset + limit).min(ranked.len());
         let next_page_token = if end < ranked.len() {
             PageToken {
@@ -542,9 +527,49 @@ impl Engine {
             .collect();
         Ok(MatchPage {
             candidates,
-            total_eligible: retrieved.total_eligible,
+            total_eligible,
             next_page_token,
         })
+    }
+
+    /// Retrieves and ranks the whole pool for one opportunity on `searcher`:
+    /// `(alumni passing the gates, ranked candidates)`.
+    fn rank_opportunity(
+        &self,
+        searcher: &tantivy::Searcher,
+        prepared: &PreparedOpportunity,
+        profile: &ranking::WeightProfile,
+        require_all_required_skills: bool,
+        now: Timestamp,
+    ) -> Result<(u64, Vec<ScoredCandidate>), EngineError> {
+        let query = RetrievalQuery::for_opportunity(
+            &prepared.opportunity,
+            &self.taxonomy,
+            require_all_required_skills,
+            self.index.morphology(),
+        );
+        let retrieved = self.index.retrieve(searcher, &query, self.retrieval_pool)?;
+        let ids: Vec<&str> = retrieved.hits.iter().map(|h| h.id.as_str()).collect();
+        let records = self.store.get_alumni(&ids)?;
+        let pool: Vec<PoolEntry> = retrieved
+            .hits
+            .iter()
+            .zip(records)
+            .filter_map(|(hit, record)| {
+                record.map(|alumnus| PoolEntry {
+                    alumnus,
+                    bm25: hit.bm25,
+                })
+            })
+            .collect();
+        let context = RankingContext {
+            opportunity: prepared,
+            profile,
+            taxonomy: &self.taxonomy,
+            now,
+            require_all_required_skills,
+        };
+        Ok((retrieved.total_eligible, ranking::rank(&context, pool)))
     }
 
     /// The open opportunities that fit one alumnus best, scored exactly as
@@ -592,7 +617,12 @@ impl Engine {
                 |opportunity| -> Result<Option<(Opportunity, ScoredCandidate)>, EngineError> {
                     let profile = self.profiles.profile(opportunity.kind);
                     let prepared = PreparedOpportunity::new(opportunity, &self.taxonomy);
-                    let query = RetrievalQuery::for_opportunity(&prepared.opportunity, &self.taxonomy, false, self.index.morphology());
+                    let query = RetrievalQuery::for_opportunity(
+                        &prepared.opportunity,
+                        &self.taxonomy,
+                        false,
+                        self.index.morphology(),
+                    );
                     let best = self
                         .index
                         .retrieve(&searcher, &query, 1)?

@@ -94,6 +94,8 @@ pub struct EvalConfig {
     pub japanese_share: f64,
     /// Skill alias table for the engine; `None` evaluates without aliases.
     pub taxonomy_path: Option<PathBuf>,
+    /// Japanese dictionary for the engine; `None` matches Japanese by bigrams only.
+    pub japanese_dictionary: Option<PathBuf>,
     /// The weight profiles under evaluation.
     pub profiles: RankingProfiles,
     /// Also rank with each model component removed in turn.
@@ -110,6 +112,7 @@ impl EvalConfig {
             seed,
             japanese_share: GenConfig::default().japanese_share,
             taxonomy_path: None,
+            japanese_dictionary: None,
             profiles: RankingProfiles::defaults(),
             ablation: false,
         }
@@ -327,6 +330,7 @@ pub fn run(config: &EvalConfig) -> Result<EvalReport, EvalError> {
     let loading = Instant::now();
     let mut engine_config = EngineConfig::new(scratch.path().join("engine"));
     engine_config.taxonomy_path = config.taxonomy_path.clone();
+    engine_config.japanese_dictionary = config.japanese_dictionary.clone();
     engine_config.profiles = config.profiles.clone();
     let engine = Engine::open(engine_config)?;
     engine.load_dataset(&dataset_dir)?;

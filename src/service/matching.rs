@@ -1,9 +1,15 @@
+use std::{
+    pin::Pin,
+    sync::atomic::{AtomicBool, Ordering},
+};
+
+use tokio_stream::{Stream, wrappers::UnboundedReceiverStream};
 use tonic::{Request, Response, Status};
 
-use super::{Handlers, convert, observe};
+use super::{Handlers, ServiceError, convert, observe};
 use crate::{
     domain::{Violations, validation::validate_opportunity},
-    engine::{MatchOptions, MatchTarget},
+    engine::{JobState, MatchOptions, MatchTarget, RescoreProgress, RescoreRequest, from_entry},
     proto::{self, match_request::Target, match_service_server::MatchService},
 };
 
@@ -136,5 +142,149 @@ impl MatchService for Handlers {
             })
         })
         .await
+    }
+
+    type RescoreStream = Pin<Box<dyn Stream<Item = Result<proto::RescoreProgress, Status>> + Send>>;
+
+    async fn rescore(&self, request: Request<proto::RescoreRequest>) -> Result<Response<Self::RescoreStream>, Status> {
+        observe("Rescore", async {
+            let request = request.into_inner();
+            let request = RescoreRequest {
+                opportunity_ids: request.opportunity_ids,
+                shortlist_size: request.shortlist_size,
+                only_stale: request.only_stale,
+            };
+            let (sender, receiver) = tokio::sync::mpsc::unbounded_channel();
+            let engine = self.engine.clone();
+            let span = tracing::info_span!("rescore");
+            tokio::task::spawn_blocking(move || {
+                let _entered = span.enter();
+                let cancelled = AtomicBool::new(false);
+                let outcome = engine.rescore(request, &cancelled, |progress| {
+                    // A client that went away cancels the run at the next chunk.
+                    if sender.send(Ok(progress_to_proto(progress))).is_err() {
+                        cancelled.store(true, Ordering::Relaxed);
+                    }
+                });
+                let last = match outcome {
+                    Ok(last) => Ok(progress_to_proto(last)),
+                    Err(error) => Err(Status::from(ServiceError::from(error))),
+                };
+                let _ = sender.send(last);
+            });
+            Ok(Box::pin(UnboundedReceiverStream::new(receiver)) as Self::RescoreStream)
+        })
+        .await
+    }
+
+    async fn get_rescore_job(
+        &self,
+        request: Request<proto::GetRescoreJobRequest>,
+    ) -> Result<Response<proto::GetRescoreJobResponse>, Status> {
+        observe("GetRescoreJob", async {
+            let job_id = request.into_inner().job_id;
+            let id = job_id.clone();
+            let state = self.blocking(move |engine| engine.rescore_job(&id)).await?;
+            let (state, progress, error) = match state {
+                JobState::Running(p) => (proto::RescoreJobState::Running, p, String::new()),
+                JobState::Succeeded(p) => (proto::RescoreJobState::Succeeded, p, String::new()),
+                JobState::Failed(p, e) => (proto::RescoreJobState::Failed, p, e),
+            };
+            Ok(proto::GetRescoreJobResponse {
+                job_id,
+                state: state as i32,
+                progress: Some(progress_to_proto(progress)),
+                error,
+            })
+        })
+        .await
+    }
+
+    async fn get_shortlist(
+        &self,
+        request: Request<proto::GetShortlistRequest>,
+    ) -> Result<Response<proto::GetShortlistResponse>, Status> {
+        observe("GetShortlist", async {
+            let request = request.into_inner();
+            let mut violations = Violations::new();
+            if request.page_size > MAX_SHORTLIST_PAGE {
+                violations.add("page_size", format!("must be at most {MAX_SHORTLIST_PAGE}"));
+            }
+            violations.into_result()?;
+            let id = request.opportunity_id.clone();
+            let view = self.blocking(move |engine| engine.shortlist(&id)).await?;
+            let computed = view.shortlist.computed_at.seconds;
+            let offset = match decode_shortlist_token(&request.page_token, computed) {
+                Ok(offset) => offset,
+                Err(message) => {
+                    let mut violations = Violations::new();
+                    violations.add("page_token", message);
+                    return Err(violations.into());
+                }
+            };
+            let size = if request.page_size == 0 { 50 } else { request.page_size } as usize;
+            let total = view.shortlist.candidates.len();
+            let end = (offset + size).min(total);
+            let candidates = view
+                .shortlist
+                .candidates
+                .iter()
+                .enumerate()
+                .skip(offset)
+                .take(size)
+                .map(|(i, entry)| convert::candidate_to_proto(i as u32 + 1, from_entry(entry), true))
+                .collect();
+            Ok(proto::GetShortlistResponse {
+                opportunity_id: request.opportunity_id,
+                candidates,
+                computed_at: Some(prost_types::Timestamp {
+                    seconds: view.shortlist.computed_at.seconds,
+                    nanos: view.shortlist.computed_at.nanos,
+                }),
+                stale: view.stale,
+                total: total as u32,
+                next_page_token: if end < total {
+                    format!("s1.{computed}.{end}")
+                } else {
+                    String::new()
+                },
+            })
+        })
+        .await
+    }
+}
+
+/// Most candidates per GetShortlist page.
+const MAX_SHORTLIST_PAGE: u32 = 1_000;
+
+/// Shortlist page tokens carry the computation time, so a token from before a
+/// re-score is refused instead of paging through a different list.
+fn decode_shortlist_token(token: &str, computed: i64) -> Result<usize, String> {
+    if token.is_empty() {
+        return Ok(0);
+    }
+    let mut parts = token.split('.');
+    match (
+        parts.next(),
+        parts.next().and_then(|c| c.parse::<i64>().ok()),
+        parts.next().and_then(|o| o.parse().ok()),
+        parts.next(),
+    ) {
+        (Some("s1"), Some(at), Some(offset), None) if at == computed => Ok(offset),
+        (Some("s1"), Some(_), Some(_), None) => Err("the shortlist was re-computed since this token was issued".into()),
+        _ => Err("is not a token returned by GetShortlist".into()),
+    }
+}
+
+fn progress_to_proto(p: RescoreProgress) -> proto::RescoreProgress {
+    proto::RescoreProgress {
+        completed: p.completed,
+        total: p.total,
+        rate_per_second: p.rate_per_second(),
+        eta_seconds: p.eta_seconds(),
+        done: p.done,
+        written: p.written,
+        skipped: p.skipped,
+        elapsed_seconds: p.elapsed_seconds,
     }
 }

@@ -15,8 +15,9 @@ impl OpportunityService for Handlers {
     ) -> Result<Response<proto::UpsertOpportunitiesResponse>, Status> {
         observe("UpsertOpportunities", async {
             let mut violations = Violations::new();
+            let request = request.into_inner();
+            let rescore = request.rescore;
             let opportunities: Vec<Opportunity> = request
-                .into_inner()
                 .opportunities
                 .into_iter()
                 .enumerate()
@@ -26,11 +27,19 @@ impl OpportunityService for Handlers {
                 validate_opportunity_batch(&opportunities, &mut violations);
                 return Err(violations.into());
             }
+            let ids: Vec<String> = opportunities.iter().map(|o| o.id.clone()).collect();
             let count = self
                 .blocking(move |engine| engine.upsert_opportunities(opportunities))
                 .await?;
+            // The write is durable before the job starts; the job re-scores what was written.
+            let rescore_job_id = if rescore {
+                self.engine.start_rescore_job(ids)
+            } else {
+                String::new()
+            };
             Ok(proto::UpsertOpportunitiesResponse {
                 upserted_count: count as u32,
+                rescore_job_id,
             })
         })
         .await

@@ -8,7 +8,11 @@
 
 use std::path::Path;
 
-use redb::{Database, Durability, ReadableDatabase, ReadableTable, ReadableTableMetadata, TableDefinition};
+use redb::{
+    Database, Durability, MultimapTableDefinition, ReadableDatabase, ReadableMultimapTable, ReadableTable,
+    ReadableTableMetadata, TableDefinition,
+};
+use serde::{Deserialize, Serialize};
 
 use crate::domain::{Alumnus, Opportunity, OpportunityKind, OpportunityStatus, Timestamp};
 
@@ -16,6 +20,10 @@ const ALUMNI: TableDefinition<&str, &[u8]> = TableDefinition::new("alumni");
 const OPPORTUNITIES: TableDefinition<&str, &[u8]> = TableDefinition::new("opportunities");
 const ALUMNI_CHANGES: TableDefinition<u64, &str> = TableDefinition::new("alumni_changes");
 const META: TableDefinition<&str, u64> = TableDefinition::new("meta");
+const SHORTLISTS: TableDefinition<&str, &[u8]> = TableDefinition::new("shortlists");
+/// alumnus id -> ids of the opportunities whose stored shortlist lists them, so a
+/// deletion or consent withdrawal can prune those shortlists in the same transaction.
+const SHORTLIST_MEMBERS: MultimapTableDefinition<&str, &str> = MultimapTableDefinition::new("shortlist_members");
 const ALUMNI_SEQ: &str = "alumni_seq";
 
 /// Errors of the system of record.
@@ -59,6 +67,45 @@ pub struct DeleteOutcome {
     pub seq: u64,
 }
 
+/// One candidate of a stored shortlist, with its explanation as computed.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ShortlistEntry {
+    /// The alumnus.
+    pub alumnus_id: String,
+    /// Name shown.
+    pub display_name: String,
+    /// Score in [0, 1].
+    pub score: f64,
+    /// `(component name, value, weight, contribution)`.
+    pub components: Vec<(String, f64, f64, f64)>,
+    /// Matched skills.
+    pub matched_skills: Vec<String>,
+    /// Missing required skills.
+    pub missing_required_skills: Vec<String>,
+    /// One-line reason.
+    pub reason: String,
+}
+
+/// A ranked shortlist kept for analysts.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StoredShortlist {
+    /// The opportunity.
+    pub opportunity_id: String,
+    /// Its kind when computed (for pruning by the gates).
+    pub kind: OpportunityKind,
+    /// When it was computed.
+    pub computed_at: Timestamp,
+    /// The alumni change-log sequence the ranking saw.
+    pub alumni_seq: u64,
+    /// Fingerprint of the opportunity as ranked, to notice later edits.
+    pub opportunity_fingerprint: u64,
+    /// Best first.
+    pub candidates: Vec<ShortlistEntry>,
+    /// Set when candidates were removed after computation (deletion, consent, opt-out).
+    #[serde(default)]
+    pub pruned: bool,
+}
+
 /// A filter for listing opportunities.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct OpportunityFilter {
@@ -89,6 +136,8 @@ impl Store {
         txn.open_table(OPPORTUNITIES).or_store()?;
         txn.open_table(ALUMNI_CHANGES).or_store()?;
         txn.open_table(META).or_store()?;
+        txn.open_table(SHORTLISTS).or_store()?;
+        txn.open_multimap_table(SHORTLIST_MEMBERS).or_store()?;
         txn.commit().or_store()?;
         Ok(Self { db })
     }
@@ -112,6 +161,9 @@ impl Store {
                 changes.insert(seq, *id).or_store()?;
             }
             meta.insert(ALUMNI_SEQ, seq).or_store()?;
+            for alumnus in alumni {
+                prune_shortlists(&txn, &alumnus.id, Some(alumnus))?;
+            }
             seq
         };
         txn.commit().or_store()?;
@@ -129,6 +181,7 @@ impl Store {
             let mut seq = meta.get(ALUMNI_SEQ).or_store()?.map(|v| v.value()).unwrap_or(0);
             for id in ids {
                 if table.remove(id.as_str()).or_store()?.is_some() {
+                    prune_shortlists(&txn, id, None)?;
                     seq += 1;
                     changes.insert(seq, id.as_str()).or_store()?;
                     outcome.deleted.push(id.clone());
@@ -333,6 +386,114 @@ impl Store {
         };
         txn.commit().or_store()?;
         Ok(closed)
+    }
+}
+
+/// Removes an alumnus from every stored shortlist it may no longer appear in:
+/// all of them when `current` is `None` (deleted), else those whose kind's gates
+/// it now fails. Runs inside the write transaction of the alumni change.
+fn prune_shortlists(txn: &redb::WriteTransaction, id: &str, current: Option<&Alumnus>) -> Result<(), StoreError> {
+    let mut members = txn.open_multimap_table(SHORTLIST_MEMBERS).or_store()?;
+    let listed: Vec<String> = members
+        .get(id)
+        .or_store()?
+        .map(|entry| entry.map(|v| v.value().to_owned()))
+        .collect::<Result<_, _>>()
+        .or_store()?;
+    if listed.is_empty() {
+        return Ok(());
+    }
+    let mut shortlists = txn.open_table(SHORTLISTS).or_store()?;
+    for opportunity_id in listed {
+        let stored: Option<StoredShortlist> = match shortlists.get(opportunity_id.as_str()).or_store()? {
+            Some(bytes) => Some(decode(&opportunity_id, bytes.value())?),
+            None => None,
+        };
+        let Some(mut shortlist) = stored else {
+            members.remove(id, opportunity_id.as_str()).or_store()?;
+            continue;
+        };
+        if current.is_some_and(|a| a.passes_gates(shortlist.kind)) {
+            continue;
+        }
+        shortlist.candidates.retain(|c| c.alumnus_id != id);
+        shortlist.pruned = true;
+        let bytes = serde_json::to_vec(&shortlist)?;
+        shortlists
+            .insert(opportunity_id.as_str(), bytes.as_slice())
+            .or_store()?;
+        members.remove(id, opportunity_id.as_str()).or_store()?;
+    }
+    Ok(())
+}
+
+impl Store {
+    /// Writes shortlists in one durable transaction, replacing earlier ones.
+    /// A shortlist computed from an older alumni sequence than the stored one is
+    /// not written (a slower concurrent run must not overwrite a newer result);
+    /// returns how many were written.
+    pub fn put_shortlists(&self, shortlists: &[StoredShortlist]) -> Result<usize, StoreError> {
+        let txn = self.db.begin_write().or_store()?;
+        let mut written = 0;
+        {
+            let mut table = txn.open_table(SHORTLISTS).or_store()?;
+            let mut members = txn.open_multimap_table(SHORTLIST_MEMBERS).or_store()?;
+            let alumni = txn.open_table(ALUMNI).or_store()?;
+            for shortlist in shortlists {
+                let previous: Option<StoredShortlist> = match table.get(shortlist.opportunity_id.as_str()).or_store()? {
+                    Some(bytes) => Some(decode(&shortlist.opportunity_id, bytes.value())?),
+                    None => None,
+                };
+                if let Some(previous) = &previous {
+                    if previous.alumni_seq > shortlist.alumni_seq {
+                        continue;
+                    }
+                    for entry in &previous.candidates {
+                        members
+                            .remove(entry.alumnus_id.as_str(), shortlist.opportunity_id.as_str())
+                            .or_store()?;
+                    }
+                }
+                // An alumnus deleted or withdrawn between ranking and this write must
+                // not slip into the stored list.
+                let mut shortlist = shortlist.clone();
+                let mut kept = Vec::with_capacity(shortlist.candidates.len());
+                for entry in std::mem::take(&mut shortlist.candidates) {
+                    let current: Option<Alumnus> = match alumni.get(entry.alumnus_id.as_str()).or_store()? {
+                        Some(bytes) => Some(decode(&entry.alumnus_id, bytes.value())?),
+                        None => None,
+                    };
+                    if current.is_some_and(|a| a.passes_gates(shortlist.kind)) {
+                        kept.push(entry);
+                    } else {
+                        shortlist.pruned = true;
+                    }
+                }
+                shortlist.candidates = kept;
+                for entry in &shortlist.candidates {
+                    members
+                        .insert(entry.alumnus_id.as_str(), shortlist.opportunity_id.as_str())
+                        .or_store()?;
+                }
+                let bytes = serde_json::to_vec(&shortlist)?;
+                table
+                    .insert(shortlist.opportunity_id.as_str(), bytes.as_slice())
+                    .or_store()?;
+                written += 1;
+            }
+        }
+        txn.commit().or_store()?;
+        Ok(written)
+    }
+
+    /// Reads a stored shortlist.
+    pub fn get_shortlist(&self, opportunity_id: &str) -> Result<Option<StoredShortlist>, StoreError> {
+        let txn = self.db.begin_read().or_store()?;
+        let table = txn.open_table(SHORTLISTS).or_store()?;
+        match table.get(opportunity_id).or_store()? {
+            Some(bytes) => Ok(Some(decode(opportunity_id, bytes.value())?)),
+            None => Ok(None),
+        }
     }
 }
 

@@ -125,7 +125,10 @@ impl TestServer {
     /// Upserts opportunities, panicking on error.
     pub async fn upsert_opportunities(&mut self, opportunities: Vec<proto::Opportunity>) {
         self.opportunities
-            .upsert_opportunities(proto::UpsertOpportunitiesRequest { opportunities })
+            .upsert_opportunities(proto::UpsertOpportunitiesRequest {
+                opportunities,
+                rescore: false,
+            })
             .await
             .expect("upsert opportunities");
     }

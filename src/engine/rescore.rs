@@ -1,0 +1,382 @@
+//! Batch re-scoring: every chosen opportunity ranked against all alumni on one
+//! index snapshot, in parallel, with the shortlists stored durably.
+
+use std::{
+    collections::{HashMap, HashSet},
+    sync::{
+        Arc, Mutex,
+        atomic::{AtomicBool, AtomicU64, Ordering},
+    },
+    time::Instant,
+};
+
+use rayon::prelude::*;
+
+use super::{Engine, EngineError, MAX_MATCH_LIMIT, paging};
+use crate::{
+    domain::{Opportunity, OpportunityStatus, Timestamp, Violations},
+    ranking::{Component, PreparedOpportunity, ScoreComponent, ScoredCandidate},
+    store::{OpportunityFilter, ShortlistEntry, StoredShortlist},
+};
+
+/// Candidates kept per shortlist when the request does not say.
+pub const DEFAULT_SHORTLIST_SIZE: u32 = 100;
+/// Opportunities ranked between two durable writes: bounds memory to this many
+/// shortlists and the number of commits to one per chunk.
+const CHUNK: usize = 64;
+
+/// Progress of a run, reported after every chunk and at the end.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct RescoreProgress {
+    /// Opportunities finished (written, unchanged or skipped).
+    pub completed: u32,
+    /// Opportunities in the run.
+    pub total: u32,
+    /// Shortlists written.
+    pub written: u32,
+    /// Opportunities another run held.
+    pub skipped: u32,
+    /// Seconds since the start.
+    pub elapsed_seconds: f64,
+    /// Set on the final report.
+    pub done: bool,
+}
+
+impl RescoreProgress {
+    /// Opportunities per second so far.
+    pub fn rate_per_second(&self) -> f64 {
+        if self.elapsed_seconds > 0.0 {
+            f64::from(self.completed) / self.elapsed_seconds
+        } else {
+            0.0
+        }
+    }
+
+    /// Estimated seconds left at the current rate.
+    pub fn eta_seconds(&self) -> f64 {
+        let rate = self.rate_per_second();
+        if rate > 0.0 {
+            f64::from(self.total.saturating_sub(self.completed)) / rate
+        } else {
+            0.0
+        }
+    }
+}
+
+/// What to re-score.
+#[derive(Debug, Clone, Default)]
+pub struct RescoreRequest {
+    /// Opportunities; empty = every open one.
+    pub opportunity_ids: Vec<String>,
+    /// Candidates kept per shortlist; 0 = [`DEFAULT_SHORTLIST_SIZE`].
+    pub shortlist_size: u32,
+    /// Only missing or stale shortlists.
+    pub only_stale: bool,
+}
+
+/// Opportunities some run is re-scoring right now, so two runs never both write one.
+#[derive(Debug, Default)]
+pub struct InFlight {
+    ids: Mutex<HashSet<String>>,
+}
+
+/// Releases claimed opportunities when a run ends, however it ends.
+struct Claim<'a> {
+    registry: &'a InFlight,
+    ids: Vec<String>,
+}
+
+impl Drop for Claim<'_> {
+    fn drop(&mut self) {
+        if let Ok(mut held) = self.registry.ids.lock() {
+            for id in &self.ids {
+                held.remove(id);
+            }
+        }
+    }
+}
+
+impl InFlight {
+    fn claim(&self, wanted: Vec<Opportunity>) -> (Claim<'_>, Vec<Opportunity>, u32) {
+        let mut held = self.ids.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut claimed = Vec::new();
+        let mut skipped = 0;
+        for opportunity in wanted {
+            if held.insert(opportunity.id.clone()) {
+                claimed.push(opportunity);
+            } else {
+                skipped += 1;
+            }
+        }
+        let ids = claimed.iter().map(|o| o.id.clone()).collect();
+        (Claim { registry: self, ids }, claimed, skipped)
+    }
+}
+
+/// A stored shortlist read back for an analyst.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ShortlistView {
+    /// The stored list.
+    pub shortlist: StoredShortlist,
+    /// Whether alumni or the opportunity changed since it was computed.
+    pub stale: bool,
+}
+
+pub(super) fn to_entry(candidate: &ScoredCandidate) -> ShortlistEntry {
+    ShortlistEntry {
+        alumnus_id: candidate.alumnus_id.clone(),
+        display_name: candidate.display_name.clone(),
+        score: candidate.score,
+        components: candidate
+            .components
+            .iter()
+            .map(|c| (c.component.name().to_owned(), c.value, c.weight, c.contribution))
+            .collect(),
+        matched_skills: candidate.matched_skills.clone(),
+        missing_required_skills: candidate.missing_required_skills.clone(),
+        reason: candidate.reason.clone(),
+    }
+}
+
+/// A stored entry as a ranked candidate; components unknown to this version
+/// (written by a newer one) are left out of the explanation.
+pub fn from_entry(entry: &ShortlistEntry) -> ScoredCandidate {
+    ScoredCandidate {
+        alumnus_id: entry.alumnus_id.clone(),
+        display_name: entry.display_name.clone(),
+        score: entry.score,
+        components: entry
+            .components
+            .iter()
+            .filter_map(|(name, value, weight, contribution)| {
+                Component::from_name(name).map(|component| ScoreComponent {
+                    component,
+                    value: *value,
+                    weight: *weight,
+                    contribution: *contribution,
+                })
+            })
+            .collect(),
+        matched_skills: entry.matched_skills.clone(),
+        missing_required_skills: entry.missing_required_skills.clone(),
+        reason: entry.reason.clone(),
+    }
+}
+
+impl Engine {
+    /// Fingerprint of an opportunity as ranked by a default-weight Match.
+    fn opportunity_fingerprint(opportunity: &Opportunity) -> u64 {
+        paging::fingerprint(opportunity, &super::MatchOptions::default())
+    }
+
+    /// Whether a stored shortlist may no longer be what a fresh ranking gives.
+    fn is_stale(&self, shortlist: &StoredShortlist, current: Option<&Opportunity>, alumni_seq: u64) -> bool {
+        shortlist.pruned
+            || shortlist.alumni_seq < alumni_seq
+            || current.is_none_or(|o| Self::opportunity_fingerprint(o) != shortlist.opportunity_fingerprint)
+    }
+
+    /// Reads a stored shortlist and whether it is stale.
+    pub fn shortlist(&self, opportunity_id: &str) -> Result<ShortlistView, EngineError> {
+        let mut violations = Violations::new();
+        violations.check_id("opportunity_id", opportunity_id);
+        violations.into_result()?;
+        let shortlist = self
+            .store
+            .get_shortlist(opportunity_id)?
+            .ok_or_else(|| EngineError::NotFound {
+                entity: "shortlist",
+                id: opportunity_id.to_owned(),
+            })?;
+        let current = self.store.get_opportunity(opportunity_id)?;
+        let stale = self.is_stale(&shortlist, current.as_ref(), self.store.alumni_seq()?);
+        Ok(ShortlistView { shortlist, stale })
+    }
+
+    /// Re-scores opportunities and stores their shortlists, reporting progress after
+    /// every chunk. Stops early, keeping what was written, once `cancelled` is set.
+    pub fn rescore(
+        &self,
+        request: RescoreRequest,
+        cancelled: &AtomicBool,
+        progress: impl Fn(RescoreProgress) + Sync,
+    ) -> Result<RescoreProgress, EngineError> {
+        let started = Instant::now();
+        let mut violations = Violations::new();
+        if request.shortlist_size > MAX_MATCH_LIMIT {
+            violations.add("shortlist_size", format!("must be at most {MAX_MATCH_LIMIT}"));
+        }
+        for (i, id) in request.opportunity_ids.iter().enumerate() {
+            violations.check_id(&format!("opportunity_ids[{i}]"), id);
+        }
+        violations.into_result()?;
+        let size = if request.shortlist_size == 0 {
+            DEFAULT_SHORTLIST_SIZE
+        } else {
+            request.shortlist_size
+        } as usize;
+
+        let mut opportunities = Vec::new();
+        if request.opportunity_ids.is_empty() {
+            let mut after: Option<String> = None;
+            loop {
+                let filter = OpportunityFilter {
+                    kind: None,
+                    status: Some(OpportunityStatus::Open),
+                };
+                let (page, more) = self.store.list_opportunities(filter, after.as_deref(), 1_000)?;
+                after = page.last().map(|o| o.id.clone());
+                opportunities.extend(page);
+                if !more {
+                    break;
+                }
+            }
+        } else {
+            let mut seen = HashSet::new();
+            for id in &request.opportunity_ids {
+                if seen.insert(id.as_str()) {
+                    opportunities.push(self.get_opportunity(id)?);
+                }
+            }
+        }
+        // The index snapshot and the store sequence it reflects: every shortlist of
+        // the run is ranked on this one view of the alumni.
+        let searcher = self.index.searcher();
+        let snapshot_seq = self.indexed_seq();
+        if request.only_stale {
+            let alumni_seq = self.store.alumni_seq()?;
+            let mut kept = Vec::with_capacity(opportunities.len());
+            for opportunity in opportunities {
+                match self.store.get_shortlist(&opportunity.id)? {
+                    Some(stored) if !self.is_stale(&stored, Some(&opportunity), alumni_seq) => {}
+                    _ => kept.push(opportunity),
+                }
+            }
+            opportunities = kept;
+        }
+        let total = u32::try_from(opportunities.len()).unwrap_or(u32::MAX);
+        let (_claim, claimed, skipped) = self.in_flight.claim(opportunities);
+        let written = AtomicU64::new(0);
+        let completed = AtomicU64::new(u64::from(skipped));
+        let report = |done: bool| RescoreProgress {
+            completed: u32::try_from(completed.load(Ordering::Relaxed)).unwrap_or(u32::MAX),
+            total,
+            written: u32::try_from(written.load(Ordering::Relaxed)).unwrap_or(u32::MAX),
+            skipped,
+            elapsed_seconds: started.elapsed().as_secs_f64(),
+            done,
+        };
+        progress(report(false));
+        let now = Timestamp::now();
+        for chunk in claimed.chunks(CHUNK) {
+            if cancelled.load(Ordering::Relaxed) {
+                tracing::info!(
+                    completed = completed.load(Ordering::Relaxed),
+                    total,
+                    "re-score cancelled"
+                );
+                return Ok(report(true));
+            }
+            let shortlists: Vec<StoredShortlist> = chunk
+                .par_iter()
+                .map(|opportunity| -> Result<StoredShortlist, EngineError> {
+                    let profile = self.profiles.profile(opportunity.kind);
+                    let prepared = PreparedOpportunity::new(opportunity.clone(), &self.taxonomy);
+                    let (_, ranked) = self.rank_opportunity(&searcher, &prepared, profile, false, now)?;
+                    Ok(StoredShortlist {
+                        opportunity_id: opportunity.id.clone(),
+                        kind: opportunity.kind,
+                        computed_at: now,
+                        alumni_seq: snapshot_seq,
+                        opportunity_fingerprint: Self::opportunity_fingerprint(opportunity),
+                        candidates: ranked.iter().take(size).map(to_entry).collect(),
+                        pruned: false,
+                    })
+                })
+                .collect::<Result<_, _>>()?;
+            let stored = self.store.put_shortlists(&shortlists)?;
+            written.fetch_add(stored as u64, Ordering::Relaxed);
+            completed.fetch_add(chunk.len() as u64, Ordering::Relaxed);
+            progress(report(false));
+        }
+        let last = report(true);
+        tracing::info!(
+            total,
+            written = last.written,
+            skipped,
+            seconds = last.elapsed_seconds,
+            "re-score finished"
+        );
+        Ok(last)
+    }
+}
+
+/// State of a background re-score job.
+#[derive(Debug, Clone, PartialEq)]
+pub enum JobState {
+    /// Still running, with its latest progress.
+    Running(RescoreProgress),
+    /// Finished.
+    Succeeded(RescoreProgress),
+    /// Stopped by an error (its message).
+    Failed(RescoreProgress, String),
+}
+
+/// Background re-score jobs started by writes, kept in memory since start-up.
+#[derive(Debug, Default)]
+pub struct Jobs {
+    next: AtomicU64,
+    states: Mutex<HashMap<String, JobState>>,
+}
+
+impl Jobs {
+    fn set(&self, id: &str, state: JobState) {
+        if let Ok(mut states) = self.states.lock() {
+            states.insert(id.to_owned(), state);
+        }
+    }
+
+    /// The state of a job.
+    pub fn get(&self, id: &str) -> Option<JobState> {
+        self.states.lock().ok().and_then(|states| states.get(id).cloned())
+    }
+}
+
+impl Engine {
+    /// Starts re-scoring `opportunity_ids` in the background; returns the job id.
+    pub fn start_rescore_job(self: &Arc<Self>, opportunity_ids: Vec<String>) -> String {
+        let number = self.jobs.next.fetch_add(1, Ordering::Relaxed) + 1;
+        let id = format!("rescore-{}-{number}", Timestamp::now().seconds);
+        self.jobs.set(&id, JobState::Running(RescoreProgress::default()));
+        let engine = self.clone();
+        let job = id.clone();
+        std::thread::spawn(move || {
+            let never = AtomicBool::new(false);
+            let request = RescoreRequest {
+                opportunity_ids,
+                ..RescoreRequest::default()
+            };
+            let outcome = engine.rescore(request, &never, |p| engine.jobs.set(&job, JobState::Running(p)));
+            match outcome {
+                Ok(last) => engine.jobs.set(&job, JobState::Succeeded(last)),
+                Err(error) => {
+                    tracing::error!(%error, job, "background re-score failed");
+                    let last = match engine.jobs.get(&job) {
+                        Some(JobState::Running(p)) => p,
+                        _ => RescoreProgress::default(),
+                    };
+                    engine.jobs.set(&job, JobState::Failed(last, error.to_string()));
+                }
+            }
+        });
+        id
+    }
+
+    /// The state of a background job.
+    pub fn rescore_job(&self, id: &str) -> Result<JobState, EngineError> {
+        self.jobs.get(id).ok_or_else(|| EngineError::NotFound {
+            entity: "re-score job",
+            id: id.to_owned(),
+        })
+    }
+}

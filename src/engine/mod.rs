@@ -595,19 +595,11 @@ impl Engine {
         let eligible: Vec<OpportunityKind> = wanted.into_iter().filter(|kind| alumnus.passes_gates(*kind)).collect();
         let mut opportunities = Vec::new();
         for kind in &eligible {
-            let mut after: Option<String> = None;
-            loop {
-                let filter = OpportunityFilter {
-                    kind: Some(*kind),
-                    status: Some(OpportunityStatus::Open),
-                };
-                let (page, more) = self.store.list_opportunities(filter, after.as_deref(), 1_000)?;
-                after = page.last().map(|o| o.id.clone());
-                opportunities.extend(page);
-                if !more {
-                    break;
-                }
-            }
+            let filter = OpportunityFilter {
+                kind: Some(*kind),
+                status: Some(OpportunityStatus::Open),
+            };
+            opportunities.extend(self.store.all_opportunities(filter)?);
         }
         let searcher = self.index.searcher();
         let now = Timestamp::now();

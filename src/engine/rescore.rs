@@ -218,19 +218,11 @@ impl Engine {
 
         let mut opportunities = Vec::new();
         if request.opportunity_ids.is_empty() {
-            let mut after: Option<String> = None;
-            loop {
-                let filter = OpportunityFilter {
-                    kind: None,
-                    status: Some(OpportunityStatus::Open),
-                };
-                let (page, more) = self.store.list_opportunities(filter, after.as_deref(), 1_000)?;
-                after = page.last().map(|o| o.id.clone());
-                opportunities.extend(page);
-                if !more {
-                    break;
-                }
-            }
+            let filter = OpportunityFilter {
+                kind: None,
+                status: Some(OpportunityStatus::Open),
+            };
+            opportunities = self.store.all_opportunities(filter)?;
         } else {
             let mut seen = HashSet::new();
             for id in &request.opportunity_ids {
@@ -378,5 +370,40 @@ impl Engine {
             entity: "re-score job",
             id: id.to_owned(),
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn opportunity(id: &str) -> Opportunity {
+        serde_json::from_value(serde_json::json!({"id": id, "kind": "referral", "title": "t"})).unwrap()
+    }
+
+    #[test]
+    fn two_runs_never_hold_the_same_opportunity() {
+        let registry = InFlight::default();
+        let (first, claimed, skipped) = registry.claim(vec![opportunity("a"), opportunity("b")]);
+        assert_eq!((claimed.len(), skipped), (2, 0));
+        let (_second, claimed, skipped) = registry.claim(vec![opportunity("b"), opportunity("c")]);
+        assert_eq!(claimed.iter().map(|o| o.id.as_str()).collect::<Vec<_>>(), ["c"]);
+        assert_eq!(skipped, 1, "b is held by the first run");
+        drop(first);
+        let (_third, claimed, skipped) = registry.claim(vec![opportunity("a"), opportunity("b")]);
+        assert_eq!((claimed.len(), skipped), (2, 0), "released when the first run ended");
+    }
+
+    #[test]
+    fn progress_rate_and_eta() {
+        let p = RescoreProgress {
+            completed: 50,
+            total: 150,
+            elapsed_seconds: 10.0,
+            ..RescoreProgress::default()
+        };
+        assert_eq!(p.rate_per_second(), 5.0);
+        assert_eq!(p.eta_seconds(), 20.0);
+        assert_eq!(RescoreProgress::default().eta_seconds(), 0.0);
     }
 }

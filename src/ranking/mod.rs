@@ -281,7 +281,10 @@ fn reason_line(alumnus: &Alumnus, kind: OpportunityKind, required: &[SkillMatch]
                 parts.push(if years < 1.0 {
                     "left under a year ago".to_string()
                 } else {
-                    format!("left {} yrs ago", years.floor())
+                    match years.floor() {
+                        1.0 => "left 1 yr ago".to_string(),
+                        whole => format!("left {whole} yrs ago"),
+                    }
                 });
             }
         }

@@ -365,6 +365,20 @@ impl Store {
         Ok((out, false))
     }
 
+    /// Every opportunity that passes `filter`, in id order.
+    pub fn all_opportunities(&self, filter: OpportunityFilter) -> Result<Vec<Opportunity>, StoreError> {
+        let mut all = Vec::new();
+        let mut after: Option<String> = None;
+        loop {
+            let (page, more) = self.list_opportunities(filter, after.as_deref(), 1_000)?;
+            after = page.last().map(|o| o.id.clone());
+            all.extend(page);
+            if !more {
+                return Ok(all);
+            }
+        }
+    }
+
     /// Marks an opportunity closed; `None` when it does not exist.
     pub fn close_opportunity(&self, id: &str) -> Result<Option<Opportunity>, StoreError> {
         let txn = self.db.begin_write().or_store()?;

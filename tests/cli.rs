@@ -1,0 +1,100 @@
+//! The client commands against a real server: import with a progress bar (here
+//! without a terminal) and the match table.
+
+mod common;
+
+use alumni_match::proto::{self, OpportunityKind};
+use common::{TestServer, opportunity};
+
+async fn run(args: Vec<String>) -> std::process::Output {
+    // Off the runtime thread: the in-process server must keep answering meanwhile.
+    tokio::task::spawn_blocking(move || {
+        std::process::Command::new(env!("CARGO_BIN_EXE_alumni-match"))
+            .args(args)
+            .output()
+            .expect("run alumni-match")
+    })
+    .await
+    .unwrap()
+}
+
+#[tokio::test]
+async fn import_then_match_from_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut server = TestServer::start(dir.path()).await;
+    let sample = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/data/sample/alumni.jsonl")).unwrap();
+    let file = dir.path().join("alumni.jsonl");
+    std::fs::write(&file, sample.lines().take(300).collect::<Vec<_>>().join("\n")).unwrap();
+    let address = format!("http://{}", server.addr);
+
+    let import = run(vec![
+        "import".into(),
+        "alumni".into(),
+        file.display().to_string(),
+        "--server".into(),
+        address.clone(),
+    ])
+    .await;
+    assert!(import.status.success(), "{}", String::from_utf8_lossy(&import.stderr));
+    assert_eq!(String::from_utf8_lossy(&import.stdout).trim(), "imported 300 alumni");
+    let stored = server
+        .alumni
+        .get_alumnus(proto::GetAlumnusRequest {
+            id: "alum-0000299".into(),
+        })
+        .await;
+    assert!(stored.is_ok(), "the last line was imported");
+
+    let mut bad = std::fs::read_to_string(&file).unwrap();
+    bad.push_str("\n{\"id\": \"broken\", \"display_name\": \"\"}\n");
+    std::fs::write(&file, bad).unwrap();
+    let rejected = run(vec![
+        "import".into(),
+        "alumni".into(),
+        file.display().to_string(),
+        "--server".into(),
+        address.clone(),
+    ])
+    .await;
+    assert!(!rejected.status.success());
+    assert!(
+        String::from_utf8_lossy(&rejected.stderr).contains("alumni[300].display_name"),
+        "names the bad item"
+    );
+
+    server
+        .upsert_opportunities(vec![opportunity(
+            "o",
+            OpportunityKind::Referral,
+            "Software developer",
+            &["computer programming"],
+        )])
+        .await;
+    server.match_until("o", |r| !r.candidates.is_empty()).await;
+    let table = run(vec![
+        "match".into(),
+        "--opportunity".into(),
+        "o".into(),
+        "--limit".into(),
+        "3".into(),
+        "--explain".into(),
+        "--server".into(),
+        address.clone(),
+    ])
+    .await;
+    assert!(table.status.success(), "{}", String::from_utf8_lossy(&table.stderr));
+    let text = String::from_utf8_lossy(&table.stdout);
+    assert!(text.contains("[REFERRAL] Software developer"), "{text}");
+    assert!(text.contains("required_skills") && text.contains("rank"), "{text}");
+    let missing = run(vec![
+        "match".into(),
+        "--opportunity".into(),
+        "nope".into(),
+        "--server".into(),
+        address,
+    ])
+    .await;
+    assert!(!missing.status.success());
+    assert!(String::from_utf8_lossy(&missing.stderr).contains("no opportunity \"nope\""));
+    server.stop().await;
+}

@@ -258,11 +258,9 @@ impl Engine {
                 );
                 index.clear(&mut writer)?;
                 let mut done = 0usize;
-                let seq = store.scan_alumni(10_000, |batch| {
+                let seq = store.scan_alumni(10_000, |batch| -> Result<(), EngineError> {
                     for alumnus in &batch {
-                        index
-                            .stage(&writer, &taxonomy, &alumnus.id, Some(alumnus))
-                            .map_err(|e| StoreError::Database(redb::Error::Corrupted(e.to_string())))?;
+                        index.stage(&writer, &taxonomy, &alumnus.id, Some(alumnus))?;
                     }
                     done += batch.len();
                     tracing::info!(done, "rebuilding the search index");

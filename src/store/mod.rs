@@ -226,11 +226,12 @@ impl Store {
 
     /// Visits every stored alumnus in id order, in chunks of `chunk` (for index rebuilds).
     /// Returns the change-log sequence of the snapshot read.
-    pub fn scan_alumni(
+    /// The visitor's own error type passes through unchanged.
+    pub fn scan_alumni<E: From<StoreError>>(
         &self,
         chunk: usize,
-        mut visit: impl FnMut(Vec<Alumnus>) -> Result<(), StoreError>,
-    ) -> Result<u64, StoreError> {
+        mut visit: impl FnMut(Vec<Alumnus>) -> Result<(), E>,
+    ) -> Result<u64, E> {
         let txn = self.db.begin_read().or_store()?;
         let seq = txn
             .open_table(META)
@@ -243,7 +244,7 @@ impl Store {
         let mut batch = Vec::with_capacity(chunk);
         for entry in table.iter().or_store()? {
             let (key, value) = entry.or_store()?;
-            batch.push(decode(key.value(), value.value())?);
+            batch.push(decode::<Alumnus>(key.value(), value.value())?);
             if batch.len() >= chunk {
                 visit(std::mem::take(&mut batch))?;
             }

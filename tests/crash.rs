@@ -6,9 +6,6 @@
 mod common;
 
 use std::{
-    net::TcpListener as StdListener,
-    path::Path,
-    process::{Child, Command, Stdio},
     sync::{Arc, Mutex},
     time::Duration,
 };
@@ -17,58 +14,11 @@ use alumni_match::proto::{
     self, OpportunityKind, alumni_service_client::AlumniServiceClient, match_service_client::MatchServiceClient,
     opportunity_service_client::OpportunityServiceClient,
 };
-use common::{alumnus, opportunity};
+use common::{ServerProcess, alumnus, opportunity};
 use tonic::transport::Channel;
-use tonic_health::pb::{HealthCheckRequest, health_check_response::ServingStatus, health_client::HealthClient};
 
 const ROUNDS: u64 = 20;
 const BATCH: usize = 25;
-
-/// Kills and reaps the server if the test fails half-way.
-struct Server(Option<Child>);
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        if let Some(mut child) = self.0.take() {
-            let _ = child.kill();
-            let _ = child.wait();
-        }
-    }
-}
-
-async fn start(data_dir: &Path) -> (Server, Channel) {
-    let port = StdListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let child = Command::new(env!("CARGO_BIN_EXE_alumni-match"))
-        .args([
-            "serve",
-            "--no-sample",
-            "--listen",
-            &format!("127.0.0.1:{port}"),
-            "--data-dir",
-        ])
-        .arg(data_dir)
-        .args(["--log", "warn"])
-        .env("ALUMNI_MATCH_INDEX_COMMIT_INTERVAL_MS", "50")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start alumni-match serve");
-    let server = Server(Some(child));
-    let endpoint = format!("http://127.0.0.1:{port}");
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
-    loop {
-        if let Ok(channel) = Channel::from_shared(endpoint.clone()).unwrap().connect().await
-            && let Ok(response) = HealthClient::new(channel.clone())
-                .check(HealthCheckRequest::default())
-                .await
-            && response.into_inner().status == ServingStatus::Serving as i32
-        {
-            return (server, channel);
-        }
-        assert!(tokio::time::Instant::now() < deadline, "server did not become healthy");
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-}
 
 /// A fixed linear congruential sequence: the kill moments are "random" but the
 /// same on every run, so a failure can be replayed.
@@ -92,7 +42,8 @@ async fn acknowledged_writes_survive_twenty_kill_9s_during_an_import_loop() {
     let mut checked = 0usize;
     let mut killed_mid_import = 0usize;
     for (round, delay) in (0..ROUNDS).zip(kill_delays()) {
-        let (mut server, channel) = start(&data).await;
+        let mut server = ServerProcess::spawn(&data, None, "warn").await;
+        let channel = server.channel.clone();
         if round == 0 {
             OpportunityServiceClient::new(channel.clone())
                 .upsert_opportunities(proto::UpsertOpportunitiesRequest {
@@ -126,9 +77,7 @@ async fn acknowledged_writes_survive_twenty_kill_9s_during_an_import_loop() {
             })
         };
         tokio::time::sleep(delay).await;
-        let mut child = server.0.take().unwrap();
-        child.kill().unwrap(); // SIGKILL: no shutdown path runs.
-        child.wait().unwrap();
+        server.kill_9();
         let batches_before_kill = writer.await.unwrap();
         killed_mid_import += usize::from(batches_before_kill > 0);
         // The batch in flight at each kill may or may not have been committed, so
@@ -136,7 +85,8 @@ async fn acknowledged_writes_survive_twenty_kill_9s_during_an_import_loop() {
         unacknowledged_slack += BATCH;
         at_most = acknowledged.lock().unwrap().len() + unacknowledged_slack;
     }
-    let (_server, channel) = start(&data).await;
+    let server = ServerProcess::spawn(&data, None, "warn").await;
+    let channel = server.channel.clone();
     let acknowledged = acknowledged.lock().unwrap().clone();
     assert!(
         killed_mid_import >= ROUNDS as usize * 3 / 4,

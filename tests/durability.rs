@@ -4,106 +4,21 @@
 
 mod common;
 
-use std::{
-    io::Read,
-    net::TcpListener as StdListener,
-    path::Path,
-    process::{Child, Command, Stdio},
-    time::Duration,
-};
+use std::io::Read;
 
 use alumni_match::proto::{
     self, OpportunityKind, alumni_service_client::AlumniServiceClient, match_service_client::MatchServiceClient,
     opportunity_service_client::OpportunityServiceClient,
 };
-use common::{TestServer, alumnus, opportunity};
-use tonic::transport::Channel;
+use common::{ServerProcess, TestServer, alumnus, opportunity};
 use tonic_health::pb::{HealthCheckRequest, health_check_response::ServingStatus, health_client::HealthClient};
-
-/// A server process that is killed and reaped if a test fails half-way, so no
-/// stray server outlives its test.
-struct Process {
-    child: Option<Child>,
-    channel: Channel,
-}
-
-impl Drop for Process {
-    fn drop(&mut self) {
-        if let Some(mut child) = self.child.take() {
-            let _ = child.kill();
-            let _ = child.wait();
-        }
-    }
-}
-
-struct ChildGuard(Option<Child>);
-
-impl Drop for ChildGuard {
-    fn drop(&mut self) {
-        if let Some(mut child) = self.0.take() {
-            let _ = child.kill();
-            let _ = child.wait();
-        }
-    }
-}
-
-fn free_port() -> u16 {
-    StdListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
-}
-
-async fn spawn_server(data_dir: &Path, log_file: &Path) -> Process {
-    let port = free_port();
-    let log = std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(log_file)
-        .unwrap();
-    let taxonomy = data_dir.join("taxonomy.tsv");
-    std::fs::create_dir_all(data_dir).unwrap();
-    std::fs::write(&taxonomy, common::TEST_TAXONOMY).unwrap();
-    let child = Command::new(env!("CARGO_BIN_EXE_alumni-match"))
-        .args([
-            "serve",
-            "--no-sample",
-            "--listen",
-            &format!("127.0.0.1:{port}"),
-            "--data-dir",
-        ])
-        .arg(data_dir)
-        .arg("--taxonomy-path")
-        .arg(&taxonomy)
-        .args(["--log", "debug"])
-        .env("ALUMNI_MATCH_INDEX_COMMIT_INTERVAL_MS", "20")
-        .stdout(Stdio::null())
-        .stderr(log)
-        .spawn()
-        .expect("start alumni-match serve");
-    let mut guard = ChildGuard(Some(child));
-    let endpoint = format!("http://127.0.0.1:{port}");
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
-    loop {
-        if let Ok(channel) = Channel::from_shared(endpoint.clone()).unwrap().connect().await {
-            let mut health = HealthClient::new(channel.clone());
-            if let Ok(response) = health.check(HealthCheckRequest { service: String::new() }).await
-                && response.into_inner().status == ServingStatus::Serving as i32
-            {
-                return Process {
-                    child: guard.0.take(),
-                    channel,
-                };
-            }
-        }
-        assert!(tokio::time::Instant::now() < deadline, "server did not become healthy");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-}
 
 #[tokio::test]
 async fn acknowledged_writes_survive_kill_9_and_logs_hold_no_profile_text() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
     let log = dir.path().join("server.log");
-    let mut server = spawn_server(&data, &log).await;
+    let mut server = ServerProcess::spawn(&data, Some(&log), "debug").await;
     let mut alumni = AlumniServiceClient::new(server.channel.clone());
     let mut acknowledged = Vec::new();
     for batch in 0..20 {
@@ -139,12 +54,10 @@ async fn acknowledged_writes_survive_kill_9_and_logs_hold_no_profile_text() {
         .await
         .unwrap();
     // No graceful anything: the index may not have committed the last writes.
-    let mut child = server.child.take().unwrap();
-    child.kill().unwrap();
-    child.wait().unwrap();
+    server.kill_9();
     drop(server);
 
-    let server = spawn_server(&data, &log).await;
+    let server = ServerProcess::spawn(&data, Some(&log), "debug").await;
     let mut alumni = AlumniServiceClient::new(server.channel.clone());
     for id in &acknowledged {
         alumni
@@ -168,7 +81,8 @@ async fn acknowledged_writes_survive_kill_9_and_logs_hold_no_profile_text() {
         "the index caught up with the store at start-up"
     );
     drop((alumni, matcher));
-    tokio::task::spawn_blocking(move || stop(server)).await.unwrap();
+    let status = tokio::task::spawn_blocking(move || server.terminate()).await.unwrap();
+    assert!(status.success(), "graceful shutdown exits 0, got {status}");
 
     let mut text = String::new();
     std::fs::File::open(&log).unwrap().read_to_string(&mut text).unwrap();
@@ -181,16 +95,6 @@ async fn acknowledged_writes_survive_kill_9_and_logs_hold_no_profile_text() {
     ] {
         assert!(!text.contains(secret), "profile text {secret:?} appeared in the log");
     }
-}
-
-fn stop(mut server: Process) {
-    let mut child = server.child.take().unwrap();
-    drop(server);
-    // SIGTERM: the server drains and exits 0.
-    let pid = child.id().to_string();
-    Command::new("kill").args(["-TERM", &pid]).status().unwrap();
-    let status = child.wait().unwrap();
-    assert!(status.success(), "graceful shutdown exits 0, got {status}");
 }
 
 #[tokio::test]

@@ -232,3 +232,106 @@ pub fn opportunity(id: &str, kind: proto::OpportunityKind, title: &str, required
         ..Default::default()
     }
 }
+
+/// The real `alumni-match serve` as a separate process on a free loopback port.
+/// Killed and reaped on drop, so a failing test leaves no stray server behind.
+pub struct ServerProcess {
+    child: Option<std::process::Child>,
+    /// A connected channel, ready once the server reports SERVING.
+    pub channel: Channel,
+}
+
+impl ServerProcess {
+    /// Starts the server over `data_dir` (with the test taxonomy) and waits until
+    /// its health check says SERVING. Logs at `log_level` go to `log_file`, or nowhere.
+    pub async fn spawn(data_dir: &Path, log_file: Option<&Path>, log_level: &str) -> Self {
+        use std::process::{Command, Stdio};
+        use tonic_health::pb::{HealthCheckRequest, health_check_response::ServingStatus, health_client::HealthClient};
+
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        std::fs::create_dir_all(data_dir).unwrap();
+        let taxonomy = data_dir.join("taxonomy.tsv");
+        std::fs::write(&taxonomy, TEST_TAXONOMY).unwrap();
+        let stderr = match log_file {
+            Some(path) => Stdio::from(
+                std::fs::OpenOptions::new()
+                    .create(true)
+                    .append(true)
+                    .open(path)
+                    .unwrap(),
+            ),
+            None => Stdio::null(),
+        };
+        let child = Command::new(env!("CARGO_BIN_EXE_alumni-match"))
+            .args([
+                "serve",
+                "--no-sample",
+                "--listen",
+                &format!("127.0.0.1:{port}"),
+                "--log",
+                log_level,
+            ])
+            .arg("--data-dir")
+            .arg(data_dir)
+            .arg("--taxonomy-path")
+            .arg(&taxonomy)
+            .env("ALUMNI_MATCH_INDEX_COMMIT_INTERVAL_MS", "20")
+            .stdout(Stdio::null())
+            .stderr(stderr)
+            .spawn()
+            .expect("start alumni-match serve");
+        // Owned by a not-yet-connected process value so a timeout below still reaps it.
+        let mut process = Self {
+            child: Some(child),
+            channel: Channel::from_static("http://127.0.0.1:1").connect_lazy(),
+        };
+        let endpoint = format!("http://127.0.0.1:{port}");
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+        loop {
+            if let Ok(channel) = Channel::from_shared(endpoint.clone()).unwrap().connect().await
+                && let Ok(response) = HealthClient::new(channel.clone())
+                    .check(HealthCheckRequest::default())
+                    .await
+                && response.into_inner().status == ServingStatus::Serving as i32
+            {
+                process.channel = channel;
+                return process;
+            }
+            assert!(tokio::time::Instant::now() < deadline, "server did not become healthy");
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
+    /// SIGKILL: no shutdown path runs.
+    pub fn kill_9(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            child.kill().unwrap();
+            child.wait().unwrap();
+        }
+    }
+
+    /// SIGTERM, then the exit status once the server has drained and stopped.
+    /// Blocking: call it off the async runtime.
+    pub fn terminate(mut self) -> std::process::ExitStatus {
+        let mut child = self.child.take().expect("server still running");
+        drop(self); // close our channel so the drain does not wait for it
+        std::process::Command::new("kill")
+            .args(["-TERM", &child.id().to_string()])
+            .status()
+            .unwrap();
+        child.wait().unwrap()
+    }
+}
+
+impl Drop for ServerProcess {
+    fn drop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}

@@ -39,12 +39,21 @@ fn describe(status: &tonic::Status) -> String {
     text
 }
 
-fn progress_bar(total_bytes: u64, what: &str) -> ProgressBar {
-    let bar = ProgressBar::new(total_bytes);
+/// A progress bar with one of the CLI's templates (indicatif's syntax).
+pub(super) fn styled_bar(length: u64, template: &str) -> ProgressBar {
+    let bar = ProgressBar::new(length);
     bar.set_style(
-        ProgressStyle::with_template("{msg} [{bar:40}] {bytes}/{total_bytes} ({bytes_per_sec}, eta {eta})")
+        ProgressStyle::with_template(template)
             .unwrap_or_else(|_| ProgressStyle::default_bar())
             .progress_chars("=> "),
+    );
+    bar
+}
+
+fn progress_bar(total_bytes: u64, what: &str) -> ProgressBar {
+    let bar = styled_bar(
+        total_bytes,
+        "{msg} [{bar:40}] {bytes}/{total_bytes} ({bytes_per_sec}, eta {eta})",
     );
     bar.set_message(what.to_owned());
     bar
@@ -219,12 +228,7 @@ pub async fn rescore(ids: Vec<String>, shortlist_size: u32, only_stale: bool, se
         .await
         .map_err(|status| CliError::Client(describe(&status)))?
         .into_inner();
-    let bar = ProgressBar::new(0);
-    bar.set_style(
-        ProgressStyle::with_template("re-scoring [{bar:40}] {pos}/{len} opportunities ({msg})")
-            .unwrap_or_else(|_| ProgressStyle::default_bar())
-            .progress_chars("=> "),
-    );
+    let bar = styled_bar(0, "re-scoring [{bar:40}] {pos}/{len} opportunities ({msg})");
     let mut last = None;
     while let Some(progress) = stream
         .message()

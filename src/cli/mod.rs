@@ -388,11 +388,9 @@ async fn evaluate(args: EvalArgs) -> Result<(), CliError> {
 
 async fn generate(config: crate::datagen::GenConfig, out: PathBuf) -> Result<(), CliError> {
     let vocabulary = crate::datagen::Vocabulary::embedded()?;
-    let bar = indicatif::ProgressBar::new(config.alumni as u64);
-    bar.set_style(
-        indicatif::ProgressStyle::with_template("alumni [{bar:40}] {pos}/{len} ({per_sec}, eta {eta})")
-            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
-            .progress_chars("=> "),
+    let bar = client::styled_bar(
+        config.alumni as u64,
+        "alumni [{bar:40}] {pos}/{len} ({per_sec}, eta {eta})",
     );
     let progress = bar.clone();
     let stats = tokio::task::spawn_blocking(move || {

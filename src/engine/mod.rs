@@ -465,20 +465,6 @@ impl Engine {
         if options.limit > MAX_MATCH_LIMIT {
             violations.add("limit", format!("must be at most {MAX_MATCH_LIMIT}"));
         }
-        let profile = match self.profiles.profile(opportunity.kind).with_overrides(&options.weights) {
-            Ok(profile) => Some(profile),
-            Err(error) => {
-                let field = match &error {
-                    ranking::WeightError::UnknownComponent { name, .. }
-                    | ranking::WeightError::InvalidWeight { name, .. } => {
-                        format!("weights[{name}]")
-                    }
-                    _ => "weights".to_owned(),
-                };
-                violations.add(field, error.to_string());
-                None
-            }
-        };
         let fingerprint = paging::fingerprint(&opportunity, &options);
         let offset = match PageToken::decode(&options.page_token, fingerprint) {
             Ok(token) => token.offset,
@@ -487,10 +473,20 @@ impl Engine {
                 0
             }
         };
-        violations.into_result()?;
-        let Some(profile) = profile else {
-            return Err(EngineError::Invalid(Violations::new()));
+        // Checked last, so every other violation is already collected when it fails.
+        let profile = match self.profiles.profile(opportunity.kind).with_overrides(&options.weights) {
+            Ok(profile) => profile,
+            Err(error) => {
+                let field = match &error {
+                    ranking::WeightError::UnknownComponent { name, .. }
+                    | ranking::WeightError::InvalidWeight { name, .. } => format!("weights[{name}]"),
+                    _ => "weights".to_owned(),
+                };
+                violations.add(field, error.to_string());
+                return Err(violations.into());
+            }
         };
+        violations.into_result()?;
         let limit = if options.limit == 0 {
             DEFAULT_MATCH_LIMIT
         } else {

@@ -148,10 +148,11 @@ pub fn rank(context: &RankingContext<'_>, pool: Vec<PoolEntry>) -> Vec<ScoredCan
 /// exactly as a full ranking would.
 pub fn rank_against(context: &RankingContext<'_>, pool: Vec<PoolEntry>, best_bm25: f32) -> Vec<ScoredCandidate> {
     let kind = context.opportunity.opportunity.kind;
+    let today = PartialDate::from_timestamp(context.now);
     let mut scored: Vec<ScoredCandidate> = pool
         .into_par_iter()
         .filter(|entry| entry.alumnus.passes_gates(kind))
-        .filter_map(|entry| score_one(context, &entry, best_bm25))
+        .filter_map(|entry| score_one(context, &entry, best_bm25, today))
         .collect();
     scored.sort_by(|a, b| {
         b.score
@@ -161,8 +162,12 @@ pub fn rank_against(context: &RankingContext<'_>, pool: Vec<PoolEntry>, best_bm2
     scored
 }
 
-fn score_one(context: &RankingContext<'_>, entry: &PoolEntry, best_bm25: f32) -> Option<ScoredCandidate> {
-    let today = PartialDate::from_timestamp(context.now);
+fn score_one(
+    context: &RankingContext<'_>,
+    entry: &PoolEntry,
+    best_bm25: f32,
+    today: PartialDate,
+) -> Option<ScoredCandidate> {
     let alumnus = &entry.alumnus;
     let evidence = SkillEvidence::new(alumnus, context.taxonomy, today);
     let required = evidence.match_all(&context.opportunity.required, context.taxonomy);

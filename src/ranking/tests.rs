@@ -44,8 +44,8 @@ fn opportunity(kind: &str, title: &str) -> Opportunity {
     .expect("fixture deserialises")
 }
 
-/// Ranks two alumni with equal text relevance and returns the ids best first.
-fn order(opportunity: Opportunity, a: Alumnus, b: Alumnus) -> Vec<String> {
+/// Ranks a pool with the default profile of the opportunity's kind.
+fn rank_default(opportunity: Opportunity, pool: Vec<PoolEntry>) -> Vec<ScoredCandidate> {
     let taxonomy = Taxonomy::empty();
     let profiles = RankingProfiles::defaults();
     let prepared = PreparedOpportunity::new(opportunity, &taxonomy);
@@ -56,8 +56,16 @@ fn order(opportunity: Opportunity, a: Alumnus, b: Alumnus) -> Vec<String> {
         now: now(),
         require_all_required_skills: false,
     };
+    rank(&context, pool)
+}
+
+/// Ranks two alumni with equal text relevance and returns the ids best first.
+fn order(opportunity: Opportunity, a: Alumnus, b: Alumnus) -> Vec<String> {
     let pool = vec![PoolEntry { alumnus: a, bm25: 1.0 }, PoolEntry { alumnus: b, bm25: 1.0 }];
-    rank(&context, pool).into_iter().map(|c| c.alumnus_id).collect()
+    rank_default(opportunity, pool)
+        .into_iter()
+        .map(|c| c.alumnus_id)
+        .collect()
 }
 
 #[test]
@@ -212,24 +220,11 @@ fn the_reason_for_leaving_changes_nothing() {
             .map(|reason| {
                 let mut value = base("a");
                 value["departure"]["reason"] = (*reason).into();
-                let taxonomy = Taxonomy::empty();
-                let profiles = RankingProfiles::defaults();
-                let prepared = PreparedOpportunity::new(opportunity(kind, "Software Engineer"), &taxonomy);
-                let context = RankingContext {
-                    opportunity: &prepared,
-                    profile: profiles.profile(prepared.opportunity.kind),
-                    taxonomy: &taxonomy,
-                    now: now(),
-                    require_all_required_skills: false,
-                };
-                rank(
-                    &context,
-                    vec![PoolEntry {
-                        alumnus: alumnus(value),
-                        bm25: 1.0,
-                    }],
-                )[0]
-                .score
+                let pool = vec![PoolEntry {
+                    alumnus: alumnus(value),
+                    bm25: 1.0,
+                }];
+                rank_default(opportunity(kind, "Software Engineer"), pool)[0].score
             })
             .collect();
         assert!(scores.windows(2).all(|w| w[0] == w[1]), "{kind}: {scores:?}");

@@ -2,6 +2,7 @@
 //!
 //! Layers, each depending only on those above it in this list:
 //! - [`domain`]: alumni, opportunities and validation (no I/O);
+//! - [`access`]: tenants, roles, the methods each role may call, and API keys;
 //! - [`taxonomy`]: skill and text normalisation, aliases and related skills;
 //! - [`datagen`]: realistic synthetic alumni and opportunities from real vocabularies;
 //! - [`store`]: the redb system of record;
@@ -12,6 +13,7 @@
 //! - [`service`]: the tonic gRPC handlers, the only place that knows gRPC;
 //! - [`cli`]: the `alumni-match` command line.
 
+pub mod access;
 pub mod cli;
 pub mod datagen;
 pub mod domain;

@@ -15,7 +15,7 @@ use alumni_match::proto::{
     opportunity_service_client::OpportunityServiceClient,
 };
 use common::{ServerProcess, alumnus, opportunity};
-use tonic::transport::Channel;
+use alumni_match::service::ClientChannel;
 
 const ROUNDS: u64 = 20;
 const BATCH: usize = 25;
@@ -97,7 +97,7 @@ async fn acknowledged_writes_survive_twenty_kill_9s_during_an_import_loop() {
 
 /// Every acknowledged alumnus is stored, and the index (which counts eligible
 /// alumni) agrees with the store once it has caught up.
-async fn verify(channel: &Channel, to_check: &[String], acknowledged: usize, at_most: usize) {
+async fn verify(channel: &ClientChannel, to_check: &[String], acknowledged: usize, at_most: usize) {
     let mut alumni = AlumniServiceClient::new(channel.clone());
     for id in to_check {
         alumni

@@ -166,7 +166,7 @@ async fn restart_keeps_data_and_a_lost_index_is_rebuilt() {
     assert_eq!(common::ids(&response), ["keep"]);
     server.stop().await;
 
-    std::fs::remove_dir_all(dir.path().join("index")).unwrap();
+    std::fs::remove_dir_all(common::tenant_dir(dir.path(), "default").join("index")).unwrap();
     let mut server = TestServer::start(dir.path()).await;
     let response = server.match_ids("sre", 10).await;
     assert_eq!(

@@ -7,25 +7,24 @@ use std::{
 };
 
 use indicatif::{ProgressBar, ProgressStyle};
-use tonic::{Code, transport::Channel};
+use tonic::Code;
 use tonic_types::StatusExt;
 
-use super::{CliError, ImportKind};
+use super::{CliError, Connection, ImportKind};
 use crate::{
     domain::{Alumnus, Opportunity},
     proto::{
         self, alumni_service_client::AlumniServiceClient, match_request::Target,
         match_service_client::MatchServiceClient, opportunity_service_client::OpportunityServiceClient,
     },
-    service::convert,
+    service::{self, ClientChannel, convert},
 };
 
-async fn connect(server: &str) -> Result<Channel, CliError> {
-    Channel::from_shared(server.to_owned())
-        .map_err(|e| CliError::Client(format!("bad server address {server:?}: {e}")))?
-        .connect()
+async fn connect(connection: &Connection) -> Result<ClientChannel, CliError> {
+    let key = connection.api_key()?;
+    service::connect(&connection.server, key.as_deref(), connection.ca_certificate.as_deref())
         .await
-        .map_err(|e| CliError::Client(format!("cannot connect to {server}: {e}")))
+        .map_err(CliError::Client)
 }
 
 /// Renders a status with its field violations, one per line.
@@ -66,8 +65,8 @@ fn read_lines(path: &Path) -> Result<(u64, std::io::Lines<BufReader<File>>), Cli
 }
 
 /// Streams a JSONL file to the server.
-pub async fn import(what: ImportKind, path: &Path, server: &str) -> Result<(), CliError> {
-    let channel = connect(server).await?;
+pub async fn import(what: ImportKind, path: &Path, connection: &Connection) -> Result<(), CliError> {
+    let channel = connect(connection).await?;
     let (size, lines) = read_lines(path)?;
     let bar = progress_bar(
         size,
@@ -137,7 +136,7 @@ pub async fn import(what: ImportKind, path: &Path, server: &str) -> Result<(), C
 }
 
 async fn send_opportunities(
-    client: &mut OpportunityServiceClient<Channel>,
+    client: &mut OpportunityServiceClient<ClientChannel>,
     batch: Vec<proto::Opportunity>,
 ) -> Result<usize, CliError> {
     let response = client
@@ -151,8 +150,13 @@ async fn send_opportunities(
 }
 
 /// Prints a ranked table for a stored opportunity.
-pub async fn match_table(opportunity_id: &str, limit: u32, explain: bool, server: &str) -> Result<(), CliError> {
-    let channel = connect(server).await?;
+pub async fn match_table(
+    opportunity_id: &str,
+    limit: u32,
+    explain: bool,
+    connection: &Connection,
+) -> Result<(), CliError> {
+    let channel = connect(connection).await?;
     let mut matcher = MatchServiceClient::new(channel.clone());
     let response = matcher
         .r#match(proto::MatchRequest {
@@ -216,8 +220,13 @@ pub async fn match_table(opportunity_id: &str, limit: u32, explain: bool, server
 }
 
 /// Runs a re-score on the server, drawing its progress stream as a bar.
-pub async fn rescore(ids: Vec<String>, shortlist_size: u32, only_stale: bool, server: &str) -> Result<(), CliError> {
-    let channel = connect(server).await?;
+pub async fn rescore(
+    ids: Vec<String>,
+    shortlist_size: u32,
+    only_stale: bool,
+    connection: &Connection,
+) -> Result<(), CliError> {
+    let channel = connect(connection).await?;
     let mut matcher = MatchServiceClient::new(channel);
     let mut stream = matcher
         .rescore(proto::RescoreRequest {
@@ -264,7 +273,7 @@ pub async fn rescore(ids: Vec<String>, shortlist_size: u32, only_stale: bool, se
 
 /// Fetches every page of a stored shortlist.
 async fn fetch_shortlist(
-    matcher: &mut MatchServiceClient<Channel>,
+    matcher: &mut MatchServiceClient<ClientChannel>,
     opportunity_id: &str,
 ) -> Result<(Vec<proto::Candidate>, proto::GetShortlistResponse), CliError> {
     let mut candidates = Vec::new();
@@ -342,8 +351,12 @@ pub fn write_shortlist_csv(out: &mut impl std::io::Write, candidates: &[proto::C
 }
 
 /// Prints a stored shortlist.
-pub async fn shortlist(opportunity_id: &str, format: super::ShortlistFormat, server: &str) -> Result<(), CliError> {
-    let channel = connect(server).await?;
+pub async fn shortlist(
+    opportunity_id: &str,
+    format: super::ShortlistFormat,
+    connection: &Connection,
+) -> Result<(), CliError> {
+    let channel = connect(connection).await?;
     let mut matcher = MatchServiceClient::new(channel);
     let (candidates, meta) = fetch_shortlist(&mut matcher, opportunity_id).await?;
     let computed = meta
@@ -393,5 +406,20 @@ pub async fn shortlist(opportunity_id: &str, format: super::ShortlistFormat, ser
             }
         }
     }
+    Ok(())
+}
+
+/// Purges deleted alumni from the index files of the key's tenant.
+pub async fn purge(connection: &Connection) -> Result<(), CliError> {
+    let channel = connect(connection).await?;
+    let report = AlumniServiceClient::new(channel)
+        .purge_deleted(proto::PurgeDeletedRequest {})
+        .await
+        .map_err(|status| CliError::Client(describe(&status)))?
+        .into_inner();
+    println!(
+        "purged {} deleted document(s); segments {} -> {}",
+        report.documents_removed, report.segments_before, report.segments_after
+    );
     Ok(())
 }

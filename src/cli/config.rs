@@ -9,7 +9,11 @@ use figment::{
 };
 use serde::{Deserialize, Serialize};
 
-use crate::{engine::EngineConfig, ranking::RankingProfiles, service::ServerOptions};
+use crate::{
+    engine::EngineConfig,
+    ranking::RankingProfiles,
+    service::{AccessLog, ServerOptions, TlsFiles},
+};
 
 /// Everything `alumni-match serve` can be told. Every key can be set in the TOML
 /// file, or as `ALUMNI_MATCH_<KEY>` in the environment (e.g. `ALUMNI_MATCH_LISTEN`).
@@ -45,6 +49,32 @@ pub struct ServeConfig {
     pub request_timeout_secs: u64,
     /// How long shutdown waits for in-flight calls, in seconds.
     pub shutdown_grace_secs: u64,
+    /// Calls served at once; further calls get RESOURCE_EXHAUSTED.
+    pub max_concurrent_calls: usize,
+    /// `api-keys` (default): every call needs a key from the key file.
+    /// `none`: every call acts as admin of the default tenant; refused unless the
+    /// server listens on loopback.
+    pub auth: AuthMode,
+    /// The API key file [default: `<data_dir>/api-keys.toml`].
+    pub api_keys_path: Option<PathBuf>,
+    /// Write the access log (tenant, key id, method, status, count returned).
+    pub access_log: bool,
+    /// The access log [default: `<data_dir>/access.log`].
+    pub access_log_path: Option<PathBuf>,
+    /// PEM certificate chain; with `tls_private_key_path`, the server speaks TLS only.
+    pub tls_certificate_path: Option<PathBuf>,
+    /// PEM private key of the certificate.
+    pub tls_private_key_path: Option<PathBuf>,
+}
+
+/// How callers are authenticated.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "kebab-case")]
+pub enum AuthMode {
+    /// API keys with tenant and role.
+    ApiKeys,
+    /// No authentication (loopback only).
+    None,
 }
 
 impl Default for ServeConfig {
@@ -63,6 +93,13 @@ impl Default for ServeConfig {
             max_message_bytes: 16 * 1024 * 1024,
             request_timeout_secs: 60,
             shutdown_grace_secs: 10,
+            max_concurrent_calls: 64,
+            auth: AuthMode::ApiKeys,
+            api_keys_path: None,
+            access_log: true,
+            access_log_path: None,
+            tls_certificate_path: None,
+            tls_private_key_path: None,
         }
     }
 }
@@ -73,6 +110,9 @@ pub enum ConfigError {
     /// A source did not parse or a value has the wrong type.
     #[error("configuration: {0}")]
     Figment(#[from] Box<figment::Error>),
+    /// Settings that contradict each other.
+    #[error("configuration: {0}")]
+    Invalid(String),
     /// A referenced file could not be read.
     #[error("configuration file {path}: {message}")]
     File {
@@ -97,7 +137,7 @@ impl ServeConfig {
             figment = figment.merge(Toml::file_exact(file));
         }
         figment = figment
-            .merge(Env::prefixed("ALUMNI_MATCH_").ignore(&["config", "log", "server"]))
+            .merge(Env::prefixed("ALUMNI_MATCH_").ignore(&["config", "log", "server", "api_key"]))
             .merge(Serialized::defaults(overrides));
         Ok(figment.extract().map_err(Box::new)?)
     }
@@ -128,13 +168,38 @@ impl ServeConfig {
         Ok(engine)
     }
 
-    /// The transport settings this configuration implies.
-    pub fn server_options(&self) -> ServerOptions {
-        ServerOptions {
+    /// The API key file.
+    pub fn api_keys_file(&self) -> PathBuf {
+        self.api_keys_path
+            .clone()
+            .unwrap_or_else(|| self.data_dir.join("api-keys.toml"))
+    }
+
+    /// The TLS files, when both are configured; an error when only one is.
+    pub fn tls_files(&self) -> Result<Option<TlsFiles>, ConfigError> {
+        match (&self.tls_certificate_path, &self.tls_private_key_path) {
+            (Some(certificate), Some(private_key)) => Ok(Some(TlsFiles {
+                certificate: certificate.clone(),
+                private_key: private_key.clone(),
+            })),
+            (None, None) => Ok(None),
+            _ => Err(ConfigError::Invalid(
+                "set both tls_certificate_path and tls_private_key_path, or neither".into(),
+            )),
+        }
+    }
+
+    /// The transport settings and limits this configuration implies (the access
+    /// log is opened by the caller).
+    pub fn server_options(&self, access_log: AccessLog) -> Result<ServerOptions, ConfigError> {
+        Ok(ServerOptions {
             max_message_bytes: self.max_message_bytes,
             request_timeout: Duration::from_secs(self.request_timeout_secs.max(1)),
             shutdown_grace: Duration::from_secs(self.shutdown_grace_secs),
-        }
+            max_concurrent_calls: self.max_concurrent_calls.max(1),
+            access_log,
+            tls: self.tls_files()?,
+        })
     }
 }
 

@@ -8,7 +8,11 @@ use std::{path::PathBuf, sync::Arc};
 use clap::{Parser, Subcommand, ValueEnum};
 use serde::Serialize;
 
-use crate::{engine::Engine, service};
+use crate::{
+    access::{KeyFile, KeyRing, KeySet, Role, TenantId},
+    engine::{Tenants, migrate_single_tenant_layout},
+    service::{self, AccessLog, Authentication, ServerOptions},
+};
 use config::ServeConfig;
 
 /// Opportunity matching for corporate alumni relations, over gRPC.
@@ -35,9 +39,8 @@ pub enum Command {
         what: ImportKind,
         /// JSONL file, one record per line (the format of `data/sample/`).
         file: PathBuf,
-        /// Server address.
-        #[arg(long, env = "ALUMNI_MATCH_SERVER", default_value = "http://127.0.0.1:50051")]
-        server: String,
+        #[command(flatten)]
+        connection: Connection,
     },
     /// Generate a deterministic synthetic dataset from the committed real vocabulary
     /// (`alumni.jsonl`, `opportunities.jsonl`, `labels.jsonl`).
@@ -76,9 +79,8 @@ pub enum Command {
         /// Only missing or stale shortlists.
         #[arg(long)]
         only_stale: bool,
-        /// Server address.
-        #[arg(long, env = "ALUMNI_MATCH_SERVER", default_value = "http://127.0.0.1:50051")]
-        server: String,
+        #[command(flatten)]
+        connection: Connection,
     },
     /// Print a stored shortlist for analysts.
     Shortlist {
@@ -88,9 +90,8 @@ pub enum Command {
         /// Output format; csv is UTF-8 with a byte-order mark so spreadsheets show Japanese.
         #[arg(long, value_enum, default_value_t = ShortlistFormat::Table)]
         format: ShortlistFormat,
-        /// Server address.
-        #[arg(long, env = "ALUMNI_MATCH_SERVER", default_value = "http://127.0.0.1:50051")]
-        server: String,
+        #[command(flatten)]
+        connection: Connection,
     },
     /// Rank alumni for a stored opportunity and print a table.
     Match {
@@ -103,14 +104,115 @@ pub enum Command {
         /// Show every score component and the matched and missing skills.
         #[arg(long)]
         explain: bool,
-        /// Server address.
-        #[arg(long, env = "ALUMNI_MATCH_SERVER", default_value = "http://127.0.0.1:50051")]
-        server: String,
+        #[command(flatten)]
+        connection: Connection,
     },
+    /// Make deleted alumni physically gone from the search index's files.
+    Purge {
+        #[command(flatten)]
+        connection: Connection,
+    },
+    /// Issue, revoke and list API keys. Edits the key file; a running server picks
+    /// the change up within a second.
+    #[command(subcommand)]
+    Keys(KeysCommand),
     /// Evaluate the ranking offline on a generated, judged data set: NDCG@10 and
     /// P@10 of the model and of a BM25-only baseline per kind, and gate violations.
     /// Exits non-zero on any gate violation (not when the model loses).
     Eval(EvalArgs),
+}
+
+/// How a client command reaches the server.
+#[derive(Debug, Clone, clap::Args)]
+pub struct Connection {
+    /// Server address; `https://` for a server with TLS.
+    #[arg(long, env = "ALUMNI_MATCH_SERVER", default_value = "http://127.0.0.1:50051")]
+    pub server: String,
+    /// API key [default: the admin key a local server wrote to <data-dir>/admin.key
+    /// at its first start].
+    #[arg(long, env = "ALUMNI_MATCH_API_KEY", hide_env_values = true)]
+    pub api_key: Option<String>,
+    /// Data directory of a local server, where its first-start admin key is.
+    #[arg(long, default_value = "alumni-data")]
+    pub data_dir: PathBuf,
+    /// PEM certificate of the authority that signed the server's certificate.
+    #[arg(long)]
+    pub ca_certificate: Option<PathBuf>,
+}
+
+impl Connection {
+    /// The key to send: the flag or environment, else the local admin key file if
+    /// there is one, else none (for a server without authentication).
+    pub fn api_key(&self) -> Result<Option<String>, CliError> {
+        if let Some(key) = &self.api_key {
+            return Ok(Some(key.trim().to_owned()));
+        }
+        let path = self.data_dir.join(ADMIN_KEY_FILE);
+        match std::fs::read_to_string(&path) {
+            Ok(text) => Ok(Some(text.trim().to_owned())),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(CliError::Client(format!("{}: {e}", path.display()))),
+        }
+    }
+}
+
+/// Where `serve` leaves the admin key it issues at first start, readable by its
+/// owner only, so local client commands work without copying it around.
+pub const ADMIN_KEY_FILE: &str = "admin.key";
+
+/// Subcommands of `keys`.
+#[derive(Debug, Subcommand)]
+pub enum KeysCommand {
+    /// Issue a key and print it once (only its SHA-256 digest is stored).
+    Issue {
+        /// The tenant (company alumni programme) the key reaches.
+        #[arg(long)]
+        tenant: String,
+        /// What the key may do.
+        #[arg(long, value_enum)]
+        role: crate::access::Role,
+        /// Who holds the key, for people reading the key file.
+        #[arg(long, default_value = "")]
+        label: String,
+        #[command(flatten)]
+        file: KeyFileArgs,
+    },
+    /// Revoke a key by its id; it stays listed as revoked.
+    Revoke {
+        /// The key's id (the 16 hex digits after `amk_`).
+        id: String,
+        #[command(flatten)]
+        file: KeyFileArgs,
+    },
+    /// List keys (ids, tenants, roles; never secrets).
+    List {
+        #[command(flatten)]
+        file: KeyFileArgs,
+    },
+}
+
+/// Which key file `keys` edits: the one `serve` would use with the same settings.
+#[derive(Debug, Clone, clap::Args, Serialize)]
+pub struct KeyFileArgs {
+    /// The server's TOML configuration file.
+    #[arg(long, env = "ALUMNI_MATCH_CONFIG")]
+    #[serde(skip)]
+    pub config: Option<PathBuf>,
+    /// The server's data directory [default: ./alumni-data].
+    #[arg(long)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub data_dir: Option<PathBuf>,
+    /// The key file itself [default: <data-dir>/api-keys.toml].
+    #[arg(long)]
+    #[serde(rename = "api_keys_path", skip_serializing_if = "Option::is_none")]
+    pub keys_file: Option<PathBuf>,
+}
+
+impl KeyFileArgs {
+    fn key_file(&self) -> Result<crate::access::KeyFile, CliError> {
+        let config = ServeConfig::load(self.config.as_ref(), self)?;
+        Ok(crate::access::KeyFile::new(config.api_keys_file()))
+    }
 }
 
 /// Flags of `eval`.
@@ -243,6 +345,22 @@ pub struct ServeArgs {
     #[arg(long)]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub ranking_profiles_path: Option<PathBuf>,
+    /// Authentication [default: api-keys]; `none` is refused off loopback.
+    #[arg(long, value_enum)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub auth: Option<config::AuthMode>,
+    /// Calls served at once before RESOURCE_EXHAUSTED [default: 64].
+    #[arg(long)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_concurrent_calls: Option<usize>,
+    /// PEM certificate chain for TLS (with --tls-private-key-path).
+    #[arg(long)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tls_certificate_path: Option<PathBuf>,
+    /// PEM private key for TLS.
+    #[arg(long)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tls_private_key_path: Option<PathBuf>,
 }
 
 /// Why a command failed.
@@ -254,6 +372,9 @@ pub enum CliError {
     /// The engine failed to start or load data.
     #[error(transparent)]
     Engine(#[from] crate::engine::EngineError),
+    /// An API key or the key file.
+    #[error(transparent)]
+    Access(#[from] crate::access::AccessError),
     /// The server failed.
     #[error(transparent)]
     Service(#[from] service::ServiceError),
@@ -281,19 +402,21 @@ pub enum CliError {
 pub async fn run(cli: Cli) -> Result<(), CliError> {
     match cli.command {
         Command::Serve(args) => serve(args).await,
-        Command::Import { what, file, server } => client::import(what, &file, &server).await,
+        Command::Import { what, file, connection } => client::import(what, &file, &connection).await,
         Command::Rescore {
             all: _,
             opportunity,
             shortlist_size,
             only_stale,
-            server,
-        } => client::rescore(opportunity, shortlist_size, only_stale, &server).await,
+            connection,
+        } => client::rescore(opportunity, shortlist_size, only_stale, &connection).await,
         Command::Shortlist {
             opportunity,
             format,
-            server,
-        } => client::shortlist(&opportunity, format, &server).await,
+            connection,
+        } => client::shortlist(&opportunity, format, &connection).await,
+        Command::Purge { connection } => client::purge(&connection).await,
+        Command::Keys(command) => keys(command),
         Command::Gen {
             alumni,
             opportunities,
@@ -341,8 +464,8 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
             opportunity,
             limit,
             explain,
-            server,
-        } => client::match_table(&opportunity, limit, explain, &server).await,
+            connection,
+        } => client::match_table(&opportunity, limit, explain, &connection).await,
         Command::Eval(args) => evaluate(args).await,
     }
 }
@@ -410,29 +533,160 @@ async fn serve(args: ServeArgs) -> Result<(), CliError> {
     if args.no_sample {
         config.sample_dir = None;
     }
+    let options = config.server_options(AccessLog::disabled())?;
     let engine_config = config.engine_config()?;
-    let engine = tokio::task::spawn_blocking(move || Engine::open(engine_config))
-        .await
-        .map_err(|e| CliError::Client(format!("start-up task failed: {e}")))??;
-    let engine = Arc::new(engine);
-    if let Some(sample) = config.sample_dir.clone()
-        && engine.count_alumni()? == 0
-    {
-        if sample.join("alumni.jsonl").exists() {
-            let loader = engine.clone();
-            let dir = sample.clone();
-            let (alumni, opportunities) = tokio::task::spawn_blocking(move || loader.load_dataset(&dir))
-                .await
-                .map_err(|e| CliError::Client(format!("sample load failed: {e}")))??;
-            tracing::info!(alumni, opportunities, dir = %sample.display(), "empty store: loaded the sample dataset");
-        } else {
-            tracing::info!(dir = %sample.display(), "empty store and no sample dataset there; starting empty");
-        }
+    let authentication = authentication(&config)?;
+    let access_log = if config.access_log {
+        let path = config
+            .access_log_path
+            .clone()
+            .unwrap_or_else(|| config.data_dir.join("access.log"));
+        AccessLog::open(&path).map_err(|e| CliError::Client(format!("access log {}: {e}", path.display())))?
+    } else {
+        AccessLog::disabled()
+    };
+    let options = ServerOptions { access_log, ..options };
+    let data_dir = config.data_dir.clone();
+    let tenants = tokio::task::spawn_blocking(move || -> Result<Arc<Tenants>, CliError> {
+        migrate_single_tenant_layout(&data_dir)?;
+        let tenants = Arc::new(Tenants::new(engine_config));
+        let opened = tenants.open_existing()?;
+        tracing::info!(tenants = opened.len(), "tenants opened");
+        Ok(tenants)
+    })
+    .await
+    .map_err(|e| CliError::Client(format!("start-up task failed: {e}")))??;
+    if let Some(sample) = config.sample_dir.clone() {
+        let loader = tenants.clone();
+        tokio::task::spawn_blocking(move || load_sample(&loader, &sample))
+            .await
+            .map_err(|e| CliError::Client(format!("sample load failed: {e}")))??;
+    }
+    if !config.listen.ip().is_loopback() && options.tls.is_none() {
+        tracing::warn!(listen = %config.listen, "listening beyond loopback without TLS: keys and personal data cross the network in clear text");
     }
     let listener = tokio::net::TcpListener::bind(config.listen)
         .await
         .map_err(service::ServiceError::Io)?;
-    service::serve(engine, listener, config.server_options(), shutdown_signal()).await?;
+    service::serve(tenants, authentication, listener, options, shutdown_signal()).await?;
+    Ok(())
+}
+
+/// Loads the sample dataset into the default tenant when its store is empty.
+fn load_sample(tenants: &Tenants, sample: &std::path::Path) -> Result<(), CliError> {
+    let engine = tenants.engine(&TenantId::default_tenant())?;
+    if engine.count_alumni()? > 0 {
+        return Ok(());
+    }
+    if sample.join("alumni.jsonl").exists() {
+        let (alumni, opportunities) = engine.load_dataset(sample)?;
+        tracing::info!(alumni, opportunities, dir = %sample.display(), "empty default tenant: loaded the sample dataset");
+    } else {
+        tracing::info!(dir = %sample.display(), "empty store and no sample dataset there; starting empty");
+    }
+    Ok(())
+}
+
+/// The server's authentication. With API keys and none active yet (a first start),
+/// issues an admin key for the default tenant, prints it once and leaves it in
+/// `<data_dir>/admin.key` for local client commands.
+fn authentication(config: &ServeConfig) -> Result<Authentication, CliError> {
+    match config.auth {
+        config::AuthMode::None => {
+            if !config.listen.ip().is_loopback() {
+                return Err(config::ConfigError::Invalid(format!(
+                    "auth = \"none\" is only allowed on a loopback address, not {}",
+                    config.listen
+                ))
+                .into());
+            }
+            tracing::warn!("authentication is disabled: every local caller is admin of the default tenant");
+            Ok(Authentication::Disabled)
+        }
+        config::AuthMode::ApiKeys => {
+            let file = KeyFile::new(config.api_keys_file());
+            if KeySet::new(file.records()?).is_empty() {
+                let issued = file.issue(TenantId::default_tenant(), Role::Admin, "issued at first start")?;
+                let key_path = config.data_dir.join(ADMIN_KEY_FILE);
+                write_private(&key_path, &issued.key)
+                    .map_err(|e| CliError::Client(format!("{}: {e}", key_path.display())))?;
+                eprintln!(
+                    "\nNo API key existed, so an admin key for tenant \"default\" was issued:\n\n    {}\n\n\
+                     It is shown only now; a copy readable only by you is in {}.\n\
+                     Local client commands use that copy; others pass --api-key or ALUMNI_MATCH_API_KEY.\n\
+                     Issue keys for other tenants and roles with `alumni-match keys issue`.\n",
+                    issued.key,
+                    key_path.display()
+                );
+            }
+            let ring = KeyRing::load(file)?;
+            tracing::info!(active_keys = ring.active_keys(), "API keys loaded");
+            Ok(Authentication::ApiKeys(Arc::new(ring)))
+        }
+    }
+}
+
+fn write_private(path: &std::path::Path, text: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent)?;
+    }
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let mut file = options.open(path)?;
+    file.write_all(text.as_bytes())?;
+    file.write_all(b"\n")?;
+    file.sync_all()
+}
+
+fn keys(command: KeysCommand) -> Result<(), CliError> {
+    match command {
+        KeysCommand::Issue {
+            tenant,
+            role,
+            label,
+            file,
+        } => {
+            let tenant = TenantId::parse(&tenant)?;
+            let key_file = file.key_file()?;
+            let issued = key_file.issue(tenant, role, &label)?;
+            eprintln!(
+                "issued key {} ({} of tenant {}) in {}; it is shown only now:",
+                issued.record.id,
+                role.name(),
+                issued.record.tenant,
+                key_file.path().display()
+            );
+            println!("{}", issued.key);
+        }
+        KeysCommand::Revoke { id, file } => {
+            let key_file = file.key_file()?;
+            let record = key_file.revoke(&id)?;
+            println!(
+                "revoked key {} ({} of tenant {}); a running server refuses it within a second",
+                record.id,
+                record.role.name(),
+                record.tenant
+            );
+        }
+        KeysCommand::List { file } => {
+            let key_file = file.key_file()?;
+            println!("{:<16}  {:<20}  {:<8}  {:<25}  {:<25}  label", "id", "tenant", "role", "created", "revoked");
+            for record in key_file.records()? {
+                println!(
+                    "{:<16}  {:<20}  {:<8}  {:<25}  {:<25}  {}",
+                    record.id,
+                    record.tenant,
+                    record.role.name(),
+                    record.created_at,
+                    record.revoked_at.as_deref().unwrap_or("-"),
+                    record.label
+                );
+            }
+        }
+    }
     Ok(())
 }
 

@@ -14,7 +14,11 @@ use tantivy::IndexWriter;
 use tokio::sync::watch;
 
 use super::EngineError;
-use crate::{index::AlumniIndex, store::Store, taxonomy::Taxonomy};
+use crate::{
+    index::{AlumniIndex, PurgeReport},
+    store::Store,
+    taxonomy::Taxonomy,
+};
 
 /// Most changes applied in one index commit.
 const MAX_CHANGES_PER_COMMIT: usize = 50_000;
@@ -22,6 +26,9 @@ const MAX_CHANGES_PER_COMMIT: usize = 50_000;
 pub(super) enum Signal {
     /// The store's change log grew.
     Changed,
+    /// Apply what is pending, then rewrite the segments without deleted documents
+    /// and answer on the channel.
+    Purge(mpsc::Sender<Result<PurgeReport, EngineError>>),
     /// Apply what is left and stop.
     Shutdown,
 }
@@ -65,6 +72,12 @@ impl Indexer {
         }
     }
 
+    /// Applies pending changes, then purges deleted documents from the segments.
+    fn purge(&mut self) -> Result<PurgeReport, EngineError> {
+        self.catch_up()?;
+        Ok(self.index.purge_deleted(&mut self.writer)?)
+    }
+
     /// Runs until shutdown, applying changes at most once per commit interval.
     pub(super) fn spawn(mut self, signals: mpsc::Receiver<Signal>) -> thread::JoinHandle<()> {
         thread::Builder::new()
@@ -74,6 +87,10 @@ impl Indexer {
                 loop {
                     let shutdown = match signals.recv() {
                         Ok(Signal::Changed) => false,
+                        Ok(Signal::Purge(reply)) => {
+                            let _ = reply.send(self.purge());
+                            continue;
+                        }
                         Ok(Signal::Shutdown) | Err(_) => true,
                     };
                     if !shutdown {
@@ -84,8 +101,16 @@ impl Indexer {
                         }
                     }
                     let mut stop = shutdown;
+                    let mut purges = Vec::new();
                     while let Ok(signal) = signals.try_recv() {
-                        stop |= matches!(signal, Signal::Shutdown);
+                        match signal {
+                            Signal::Changed => {}
+                            Signal::Purge(reply) => purges.push(reply),
+                            Signal::Shutdown => stop = true,
+                        }
+                    }
+                    for reply in purges {
+                        let _ = reply.send(self.purge());
                     }
                     if let Err(error) = self.catch_up() {
                         tracing::error!(%error, "index update failed; retrying on the next change");

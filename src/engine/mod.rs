@@ -8,6 +8,7 @@
 mod indexer;
 mod paging;
 mod rescore;
+mod tenants;
 
 use std::{
     collections::HashMap,
@@ -27,7 +28,7 @@ use crate::{
         Alumnus, Opportunity, OpportunityKind, OpportunityStatus, Timestamp, Violations,
         validation::{MAX_BATCH_ITEMS, validate_alumnus, validate_opportunity},
     },
-    index::{AlumniIndex, IndexError, JapaneseMorphology, RetrievalQuery},
+    index::{AlumniIndex, IndexError, JapaneseMorphology, PurgeReport, RetrievalQuery},
     ranking::{
         self, PoolEntry, PreparedOpportunity, RankingContext, RankingProfiles, ScoredCandidate,
         assignment::{AssignmentProblem, assign_optimal},
@@ -37,6 +38,7 @@ use crate::{
 };
 use indexer::{Indexer, Signal};
 pub use paging::PageToken;
+pub use tenants::{Tenants, migrate_single_tenant_layout};
 pub use rescore::{DEFAULT_SHORTLIST_SIZE, JobState, RescoreProgress, RescoreRequest, ShortlistView, from_entry};
 
 /// Candidates per page when the request does not say.
@@ -790,6 +792,19 @@ impl Engine {
             Ok(())
         })?;
         Ok((alumni_count, opportunity_count))
+    }
+
+    /// Makes deleted alumni physically absent from the index: applies pending
+    /// changes, merges the segments without deleted documents and removes the old
+    /// segment files. Blocks until done.
+    pub fn purge_deleted(&self) -> Result<PurgeReport, EngineError> {
+        let (reply, answer) = mpsc::channel();
+        {
+            let guard = self.signals.lock().map_err(|_| EngineError::Internal("indexer channel poisoned".into()))?;
+            let sender = guard.as_ref().ok_or(EngineError::ShuttingDown)?;
+            sender.send(Signal::Purge(reply)).map_err(|_| EngineError::ShuttingDown)?;
+        }
+        answer.recv().map_err(|_| EngineError::ShuttingDown)?
     }
 
     /// Applies what the indexer has pending and stops it. Idempotent.

@@ -67,6 +67,17 @@ pub enum IndexError {
     Io(#[from] std::io::Error),
 }
 
+/// What [`AlumniIndex::purge_deleted`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct PurgeReport {
+    /// Searchable segments before the purge.
+    pub segments_before: usize,
+    /// Searchable segments after it.
+    pub segments_after: usize,
+    /// Deleted documents physically removed from the segment files.
+    pub documents_removed: u64,
+}
+
 /// What the last commit of the index says about itself.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CommitPayload {
@@ -393,6 +404,45 @@ impl AlumniIndex {
         prepared.commit()?;
         self.reader.reload()?;
         Ok(())
+    }
+
+    /// Rewrites every segment that holds deleted documents into one segment without
+    /// them, then removes the files no commit refers to any more. Until this runs,
+    /// a deleted alumnus's terms and stored values are only marked deleted and still
+    /// sit in the segment files. Call with everything staged committed.
+    pub fn purge_deleted(&self, writer: &mut IndexWriter) -> Result<PurgeReport, IndexError> {
+        let before = self.reader.searcher();
+        let segments_before = before.segment_readers().len();
+        let deleted_before: u64 = before.segment_readers().iter().map(|s| u64::from(s.num_deleted_docs())).sum();
+        drop(before);
+        // A background merge may hold some segments; they are free again once it
+        // ends, so retry briefly rather than fail the purge.
+        let mut attempts = 0;
+        loop {
+            let metas = self.index.searchable_segment_metas()?;
+            let with_deletes: Vec<_> = metas.iter().filter(|m| m.has_deletes()).map(|m| m.id()).collect();
+            if with_deletes.is_empty() {
+                break;
+            }
+            let all: Vec<_> = metas.iter().map(|m| m.id()).collect();
+            match writer.merge(&all).wait() {
+                Ok(_) => break,
+                Err(error) if attempts < 50 => {
+                    attempts += 1;
+                    tracing::debug!(%error, attempts, "purge merge deferred by a running merge");
+                    std::thread::sleep(std::time::Duration::from_millis(100));
+                }
+                Err(error) => return Err(error.into()),
+            }
+        }
+        writer.garbage_collect_files().wait()?;
+        self.reader.reload()?;
+        let after = self.reader.searcher();
+        Ok(PurgeReport {
+            segments_before,
+            segments_after: after.segment_readers().len(),
+            documents_removed: deleted_before,
+        })
     }
 
     /// A consistent point-in-time view for one or many searches.

@@ -1,8 +1,9 @@
 use tokio_stream::StreamExt;
 use tonic::{Request, Response, Status, Streaming};
 
-use super::{Handlers, ServiceError, convert, observe};
+use super::{Handlers, Returned, Scope, ServiceError, convert};
 use crate::{
+    access::Method,
     domain::{Alumnus, Violations, validation::validate_alumnus},
     engine::validate_alumni_batch,
     proto::{self, alumni_service_server::AlumniService},
@@ -17,8 +18,7 @@ impl AlumniService for Handlers {
         &self,
         request: Request<proto::UpsertAlumniRequest>,
     ) -> Result<Response<proto::UpsertAlumniResponse>, Status> {
-        observe("UpsertAlumni", async {
-            let request = request.into_inner();
+        self.call(Method::UpsertAlumni, request, |scope, request| async move {
             let mut violations = Violations::new();
             let alumni: Vec<Alumnus> = request
                 .alumni
@@ -32,7 +32,8 @@ impl AlumniService for Handlers {
                 return Err(violations.into());
             }
             let count = alumni.len() as u32;
-            self.blocking(move |engine| engine.upsert_alumni(alumni, "alumni"))
+            scope
+                .blocking(move |engine| engine.upsert_alumni(alumni, "alumni"))
                 .await?;
             Ok(proto::UpsertAlumniResponse { upserted_count: count })
         })
@@ -43,8 +44,7 @@ impl AlumniService for Handlers {
         &self,
         request: Request<Streaming<proto::Alumnus>>,
     ) -> Result<Response<proto::ImportAlumniResponse>, Status> {
-        observe("ImportAlumni", async {
-            let mut stream = request.into_inner();
+        self.call(Method::ImportAlumni, request, |scope, mut stream| async move {
             let mut pending: Vec<Alumnus> = Vec::with_capacity(IMPORT_CHUNK);
             let mut committed: u64 = 0;
             let mut position: u64 = 0;
@@ -56,18 +56,18 @@ impl AlumniService for Handlers {
                 validate_alumnus(&alumnus, &path, &mut violations);
                 if !violations.is_empty() {
                     // Everything before the bad item is made durable, so the client can resume at it.
-                    committed += self.write_chunk(std::mem::take(&mut pending)).await?;
+                    committed += write_chunk(&scope, std::mem::take(&mut pending)).await?;
                     return Err(ServiceError::ImportRejected { committed, violations });
                 }
                 pending.push(alumnus);
                 position += 1;
                 if pending.len() == IMPORT_CHUNK {
-                    committed += self
-                        .write_chunk(std::mem::replace(&mut pending, Vec::with_capacity(IMPORT_CHUNK)))
+                    committed += write_chunk(
+                        &scope,std::mem::replace(&mut pending, Vec::with_capacity(IMPORT_CHUNK)))
                         .await?;
                 }
             }
-            committed += self.write_chunk(pending).await?;
+            committed += write_chunk(&scope, pending).await?;
             Ok(proto::ImportAlumniResponse {
                 imported_count: committed,
             })
@@ -79,9 +79,9 @@ impl AlumniService for Handlers {
         &self,
         request: Request<proto::DeleteAlumniRequest>,
     ) -> Result<Response<proto::DeleteAlumniResponse>, Status> {
-        observe("DeleteAlumni", async {
-            let ids = request.into_inner().ids;
-            let (deleted, not_found, _) = self.blocking(move |engine| engine.delete_alumni(ids)).await?;
+        self.call(Method::DeleteAlumni, request, |scope, request| async move {
+            let ids = request.ids;
+            let (deleted, not_found, _) = scope.blocking(move |engine| engine.delete_alumni(ids)).await?;
             Ok(proto::DeleteAlumniResponse {
                 deleted_count: deleted.len() as u32,
                 not_found_ids: not_found,
@@ -94,24 +94,54 @@ impl AlumniService for Handlers {
         &self,
         request: Request<proto::GetAlumnusRequest>,
     ) -> Result<Response<proto::GetAlumnusResponse>, Status> {
-        observe("GetAlumnus", async {
-            let id = request.into_inner().id;
-            let alumnus = self.blocking(move |engine| engine.get_alumnus(&id)).await?;
+        self.call(Method::GetAlumnus, request, |scope, request| async move {
+            let id = request.id;
+            let alumnus = scope.blocking(move |engine| engine.get_alumnus(&id)).await?;
             Ok(proto::GetAlumnusResponse {
                 alumnus: Some(convert::alumnus_to_proto(alumnus)),
             })
         })
         .await
     }
+
+    async fn purge_deleted(
+        &self,
+        request: Request<proto::PurgeDeletedRequest>,
+    ) -> Result<Response<proto::PurgeDeletedResponse>, Status> {
+        self.call(Method::PurgeDeleted, request, |scope, _| async move {
+            let report = scope.blocking(|engine| engine.purge_deleted()).await?;
+            tracing::info!(
+                removed = report.documents_removed,
+                segments_before = report.segments_before,
+                segments_after = report.segments_after,
+                "purged deleted documents"
+            );
+            Ok(proto::PurgeDeletedResponse {
+                documents_removed: report.documents_removed,
+                segments_before: report.segments_before as u32,
+                segments_after: report.segments_after as u32,
+            })
+        })
+        .await
+    }
 }
 
-impl Handlers {
-    async fn write_chunk(&self, mut chunk: Vec<Alumnus>) -> Result<u64, ServiceError> {
-        if chunk.is_empty() {
-            return Ok(0);
-        }
-        let count = chunk.len() as u64;
-        self.blocking(move |engine| engine.write_alumni(&mut chunk)).await?;
-        Ok(count)
+/// Writes one durable chunk of an import; returns how many alumni it held.
+async fn write_chunk(scope: &Scope, mut chunk: Vec<Alumnus>) -> Result<u64, ServiceError> {
+    if chunk.is_empty() {
+        return Ok(0);
+    }
+    let count = chunk.len() as u64;
+    scope.blocking(move |engine| engine.write_alumni(&mut chunk)).await?;
+    Ok(count)
+}
+
+impl Returned for proto::UpsertAlumniResponse {}
+impl Returned for proto::ImportAlumniResponse {}
+impl Returned for proto::DeleteAlumniResponse {}
+impl Returned for proto::PurgeDeletedResponse {}
+impl Returned for proto::GetAlumnusResponse {
+    fn returned(&self) -> u64 {
+        u64::from(self.alumnus.is_some())
     }
 }

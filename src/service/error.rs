@@ -3,6 +3,7 @@
 use tonic::{Code, Status};
 use tonic_types::{ErrorDetails, FieldViolation, StatusExt};
 
+use super::auth::AuthFailure;
 use crate::{domain::Violations, engine::EngineError};
 
 /// Error domain named in `google.rpc.ErrorInfo` details.
@@ -22,6 +23,26 @@ pub enum ServiceError {
         /// What was wrong with the item.
         violations: Violations,
     },
+    /// No valid API key.
+    #[error("unauthenticated: {0:?}")]
+    Unauthenticated(AuthFailure),
+    /// The key's role does not include the method.
+    #[error("role {role} may not call {method}")]
+    PermissionDenied {
+        /// The RPC.
+        method: &'static str,
+        /// The caller's role.
+        role: &'static str,
+    },
+    /// Every concurrency permit is taken; the call is shed rather than queued.
+    #[error("overloaded: {limit} calls in flight")]
+    Overloaded {
+        /// The configured limit.
+        limit: usize,
+    },
+    /// The call's deadline (the client's, or the server's limit) passed.
+    #[error("deadline exceeded")]
+    DeadlineExceeded,
     /// The client's request stream failed.
     #[error("request stream: {0}")]
     Stream(Status),
@@ -88,6 +109,40 @@ impl From<ServiceError> for Status {
                 Status::not_found(format!("{entity} {id:?} not found"))
             }
             ServiceError::Engine(EngineError::ShuttingDown) => Status::unavailable("the server is shutting down"),
+            ServiceError::Unauthenticated(AuthFailure::Missing) => Status::unauthenticated(
+                "missing API key: send `authorization: Bearer <key>` (keys are issued with `alumni-match keys issue`)",
+            ),
+            ServiceError::Unauthenticated(AuthFailure::Invalid) => {
+                Status::unauthenticated("invalid, unknown or revoked API key")
+            }
+            ServiceError::PermissionDenied { method, role } => {
+                let mut details = ErrorDetails::new();
+                details.set_error_info(
+                    "ROLE_NOT_ALLOWED",
+                    ERROR_DOMAIN,
+                    [
+                        ("method".to_owned(), method.to_owned()),
+                        ("role".to_owned(), role.to_owned()),
+                    ]
+                    .into_iter()
+                    .collect::<std::collections::HashMap<_, _>>(),
+                );
+                Status::with_error_details(
+                    Code::PermissionDenied,
+                    format!("the {role} role may not call {method}"),
+                    details,
+                )
+            }
+            ServiceError::Overloaded { limit } => {
+                // Tell well-behaved clients when to come back instead of hammering.
+                let details = ErrorDetails::with_retry_info(Some(std::time::Duration::from_millis(100)));
+                Status::with_error_details(
+                    Code::ResourceExhausted,
+                    format!("server busy: {limit} calls in flight; retry with backoff"),
+                    details,
+                )
+            }
+            ServiceError::DeadlineExceeded => Status::deadline_exceeded("the call's deadline passed"),
             ServiceError::Stream(status) => status,
             other => {
                 // Internal details stay in the server log; callers get a generic message.

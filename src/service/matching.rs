@@ -6,8 +6,9 @@ use std::{
 use tokio_stream::{Stream, wrappers::UnboundedReceiverStream};
 use tonic::{Request, Response, Status};
 
-use super::{Handlers, ServiceError, convert, observe};
+use super::{Handlers, Returned, ServiceError, convert};
 use crate::{
+    access::Method,
     domain::{Violations, validation::validate_opportunity},
     engine::{JobState, MatchOptions, MatchTarget, RescoreProgress, RescoreRequest, from_entry},
     proto::{self, match_request::Target, match_service_server::MatchService},
@@ -16,8 +17,7 @@ use crate::{
 #[tonic::async_trait]
 impl MatchService for Handlers {
     async fn r#match(&self, request: Request<proto::MatchRequest>) -> Result<Response<proto::MatchResponse>, Status> {
-        observe("Match", async {
-            let request = request.into_inner();
+        self.call(Method::Match, request, |scope, request| async move {
             let mut violations = Violations::new();
             let target = match request.target {
                 Some(Target::OpportunityId(id)) => MatchTarget::Stored(id),
@@ -41,7 +41,7 @@ impl MatchService for Handlers {
                 require_all_required_skills: request.require_all_required_skills,
             };
             let explain = request.explain;
-            let page = self
+            let page = scope
                 .blocking(move |engine| engine.match_alumni(target, options))
                 .await?;
             tracing::info!(
@@ -66,8 +66,7 @@ impl MatchService for Handlers {
         &self,
         request: Request<proto::MatchForAlumnusRequest>,
     ) -> Result<Response<proto::MatchForAlumnusResponse>, Status> {
-        observe("MatchForAlumnus", async {
-            let request = request.into_inner();
+        self.call(Method::MatchForAlumnus, request, |scope, request| async move {
             let mut violations = Violations::new();
             let kinds: Vec<_> = request
                 .kinds
@@ -77,7 +76,7 @@ impl MatchService for Handlers {
                 .collect();
             violations.into_result()?;
             let explain = request.explain;
-            let matches = self
+            let matches = scope
                 .blocking(move |engine| engine.match_for_alumnus(&request.alumnus_id, kinds, request.limit))
                 .await?;
             tracing::info!(opportunities = matches.len(), "ranked");
@@ -108,9 +107,8 @@ impl MatchService for Handlers {
         &self,
         request: Request<proto::AssignMentorsRequest>,
     ) -> Result<Response<proto::AssignMentorsResponse>, Status> {
-        observe("AssignMentors", async {
-            let request = request.into_inner();
-            let plan = self
+        self.call(Method::AssignMentors, request, |scope, request| async move {
+            let plan = scope
                 .blocking(move |engine| {
                     engine.assign_mentors(
                         request.opportunity_ids,
@@ -147,18 +145,18 @@ impl MatchService for Handlers {
     type RescoreStream = Pin<Box<dyn Stream<Item = Result<proto::RescoreProgress, Status>> + Send>>;
 
     async fn rescore(&self, request: Request<proto::RescoreRequest>) -> Result<Response<Self::RescoreStream>, Status> {
-        observe("Rescore", async {
-            let request = request.into_inner();
+        self.call(Method::Rescore, request, |scope, request| async move {
             let request = RescoreRequest {
                 opportunity_ids: request.opportunity_ids,
                 shortlist_size: request.shortlist_size,
                 only_stale: request.only_stale,
             };
             let (sender, receiver) = tokio::sync::mpsc::unbounded_channel();
-            let engine = self.engine.clone();
             let span = tracing::info_span!("rescore");
+            // The scope (and with it the call's concurrency permit) lives as long as the run.
             tokio::task::spawn_blocking(move || {
                 let _entered = span.enter();
+                let engine = &scope.engine;
                 let cancelled = AtomicBool::new(false);
                 let outcome = engine.rescore(request, &cancelled, |progress| {
                     // A client that went away cancels the run at the next chunk.
@@ -181,10 +179,10 @@ impl MatchService for Handlers {
         &self,
         request: Request<proto::GetRescoreJobRequest>,
     ) -> Result<Response<proto::GetRescoreJobResponse>, Status> {
-        observe("GetRescoreJob", async {
-            let job_id = request.into_inner().job_id;
+        self.call(Method::GetRescoreJob, request, |scope, request| async move {
+            let job_id = request.job_id;
             let id = job_id.clone();
-            let state = self.blocking(move |engine| engine.rescore_job(&id)).await?;
+            let state = scope.blocking(move |engine| engine.rescore_job(&id)).await?;
             let (state, progress, error) = match state {
                 JobState::Running(p) => (proto::RescoreJobState::Running, p, String::new()),
                 JobState::Succeeded(p) => (proto::RescoreJobState::Succeeded, p, String::new()),
@@ -204,15 +202,14 @@ impl MatchService for Handlers {
         &self,
         request: Request<proto::GetShortlistRequest>,
     ) -> Result<Response<proto::GetShortlistResponse>, Status> {
-        observe("GetShortlist", async {
-            let request = request.into_inner();
+        self.call(Method::GetShortlist, request, |scope, request| async move {
             let mut violations = Violations::new();
             if request.page_size > MAX_SHORTLIST_PAGE {
                 violations.add("page_size", format!("must be at most {MAX_SHORTLIST_PAGE}"));
             }
             violations.into_result()?;
             let id = request.opportunity_id.clone();
-            let view = self.blocking(move |engine| engine.shortlist(&id)).await?;
+            let view = scope.blocking(move |engine| engine.shortlist(&id)).await?;
             let computed = view.shortlist.computed_at.seconds;
             let offset = match decode_shortlist_token(&request.page_token, computed) {
                 Ok(offset) => offset,
@@ -288,3 +285,32 @@ fn progress_to_proto(p: RescoreProgress) -> proto::RescoreProgress {
         elapsed_seconds: p.elapsed_seconds,
     }
 }
+
+impl Returned for proto::MatchResponse {
+    fn returned(&self) -> u64 {
+        self.candidates.len() as u64
+    }
+}
+
+impl Returned for proto::MatchForAlumnusResponse {
+    fn returned(&self) -> u64 {
+        self.matches.len() as u64
+    }
+}
+
+impl Returned for proto::AssignMentorsResponse {
+    fn returned(&self) -> u64 {
+        self.assignments.len() as u64
+    }
+}
+
+impl Returned for proto::GetShortlistResponse {
+    fn returned(&self) -> u64 {
+        self.candidates.len() as u64
+    }
+}
+
+impl Returned for proto::GetRescoreJobResponse {}
+
+/// A re-score streams progress counts, never candidates.
+impl Returned for Pin<Box<dyn Stream<Item = Result<proto::RescoreProgress, Status>> + Send>> {}

@@ -1,7 +1,8 @@
 use tonic::{Request, Response, Status};
 
-use super::{Handlers, convert, observe};
+use super::{Handlers, Returned, convert};
 use crate::{
+    access::Method,
     domain::{Opportunity, Violations},
     engine::validate_opportunity_batch,
     proto::{self, opportunity_service_server::OpportunityService},
@@ -13,9 +14,8 @@ impl OpportunityService for Handlers {
         &self,
         request: Request<proto::UpsertOpportunitiesRequest>,
     ) -> Result<Response<proto::UpsertOpportunitiesResponse>, Status> {
-        observe("UpsertOpportunities", async {
+        self.call(Method::UpsertOpportunities, request, |scope, request| async move {
             let mut violations = Violations::new();
-            let request = request.into_inner();
             let rescore = request.rescore;
             let opportunities: Vec<Opportunity> = request
                 .opportunities
@@ -28,12 +28,12 @@ impl OpportunityService for Handlers {
                 return Err(violations.into());
             }
             let ids: Vec<String> = opportunities.iter().map(|o| o.id.clone()).collect();
-            let count = self
+            let count = scope
                 .blocking(move |engine| engine.upsert_opportunities(opportunities))
                 .await?;
             // The write is durable before the job starts; the job re-scores what was written.
             let rescore_job_id = if rescore {
-                self.engine.start_rescore_job(ids)
+                scope.engine.start_rescore_job(ids)
             } else {
                 String::new()
             };
@@ -49,9 +49,9 @@ impl OpportunityService for Handlers {
         &self,
         request: Request<proto::GetOpportunityRequest>,
     ) -> Result<Response<proto::GetOpportunityResponse>, Status> {
-        observe("GetOpportunity", async {
-            let id = request.into_inner().id;
-            let opportunity = self.blocking(move |engine| engine.get_opportunity(&id)).await?;
+        self.call(Method::GetOpportunity, request, |scope, request| async move {
+            let id = request.id;
+            let opportunity = scope.blocking(move |engine| engine.get_opportunity(&id)).await?;
             Ok(proto::GetOpportunityResponse {
                 opportunity: Some(convert::opportunity_to_proto(opportunity)),
             })
@@ -63,13 +63,12 @@ impl OpportunityService for Handlers {
         &self,
         request: Request<proto::ListOpportunitiesRequest>,
     ) -> Result<Response<proto::ListOpportunitiesResponse>, Status> {
-        observe("ListOpportunities", async {
-            let request = request.into_inner();
+        self.call(Method::ListOpportunities, request, |scope, request| async move {
             let mut violations = Violations::new();
             let kind = convert::kind_filter_from_proto(request.kind, "kind", &mut violations);
             let status = convert::status_filter_from_proto(request.status, "status", &mut violations);
             violations.into_result()?;
-            let (page, next_page_token) = self
+            let (page, next_page_token) = scope
                 .blocking(move |engine| engine.list_opportunities(kind, status, request.page_size, &request.page_token))
                 .await?;
             Ok(proto::ListOpportunitiesResponse {
@@ -84,9 +83,9 @@ impl OpportunityService for Handlers {
         &self,
         request: Request<proto::CloseOpportunityRequest>,
     ) -> Result<Response<proto::CloseOpportunityResponse>, Status> {
-        observe("CloseOpportunity", async {
-            let id = request.into_inner().id;
-            let opportunity = self.blocking(move |engine| engine.close_opportunity(&id)).await?;
+        self.call(Method::CloseOpportunity, request, |scope, request| async move {
+            let id = request.id;
+            let opportunity = scope.blocking(move |engine| engine.close_opportunity(&id)).await?;
             Ok(proto::CloseOpportunityResponse {
                 opportunity: Some(convert::opportunity_to_proto(opportunity)),
             })
@@ -94,3 +93,8 @@ impl OpportunityService for Handlers {
         .await
     }
 }
+
+impl Returned for proto::UpsertOpportunitiesResponse {}
+impl Returned for proto::GetOpportunityResponse {}
+impl Returned for proto::ListOpportunitiesResponse {}
+impl Returned for proto::CloseOpportunityResponse {}

@@ -5,28 +5,44 @@ use std::{future::Future, sync::Arc, time::Duration};
 
 use tokio::net::TcpListener;
 use tokio_stream::{StreamExt, wrappers::TcpListenerStream};
-use tonic::transport::Server;
+use tonic::transport::{Identity, Server, ServerTlsConfig};
 use tonic_health::ServingStatus;
 
-use super::{Handlers, ServiceError};
+use super::{AccessLog, Authentication, Handlers, ServiceError};
 use crate::{
-    engine::Engine,
+    engine::Tenants,
     proto::{
         self, alumni_service_server::AlumniServiceServer, match_service_server::MatchServiceServer,
         opportunity_service_server::OpportunityServiceServer,
     },
 };
 
-/// Transport settings.
-#[derive(Debug, Clone)]
+/// PEM files for TLS (rustls).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TlsFiles {
+    /// The server's certificate chain.
+    pub certificate: std::path::PathBuf,
+    /// Its private key.
+    pub private_key: std::path::PathBuf,
+}
+
+/// Transport settings and limits.
+#[derive(Clone)]
 pub struct ServerOptions {
-    /// Largest request or response message, in bytes.
+    /// Largest request or response message, in bytes (larger: RESOURCE_EXHAUSTED).
     pub max_message_bytes: usize,
-    /// Longest a call may run before it is cancelled with DEADLINE_EXCEEDED
-    /// (a shorter client deadline wins).
+    /// Longest a call may run before it ends with DEADLINE_EXCEEDED (a shorter
+    /// client deadline wins).
     pub request_timeout: Duration,
     /// How long a shutdown waits for in-flight calls and open connections.
     pub shutdown_grace: Duration,
+    /// Calls served at once; more are refused with RESOURCE_EXHAUSTED rather than
+    /// queued, so overload shows at once instead of as everyone's latency.
+    pub max_concurrent_calls: usize,
+    /// Where access records go.
+    pub access_log: AccessLog,
+    /// Serve TLS instead of plaintext.
+    pub tls: Option<TlsFiles>,
 }
 
 impl Default for ServerOptions {
@@ -35,19 +51,50 @@ impl Default for ServerOptions {
             max_message_bytes: 16 * 1024 * 1024,
             request_timeout: Duration::from_secs(60),
             shutdown_grace: Duration::from_secs(10),
+            max_concurrent_calls: 64,
+            access_log: AccessLog::disabled(),
+            tls: None,
         }
     }
 }
 
+/// How often the key file is checked for issued and revoked keys.
+const KEY_FILE_POLL: Duration = Duration::from_secs(1);
+
 /// Serves the API on `listener` until `shutdown` completes, then stops accepting,
-/// lets in-flight calls finish, and flushes the indexer.
+/// lets in-flight calls finish, and flushes every tenant's indexer.
 pub async fn serve(
-    engine: Arc<Engine>,
+    tenants: Arc<Tenants>,
+    authentication: Authentication,
     listener: TcpListener,
     options: ServerOptions,
     shutdown: impl Future<Output = ()> + Send,
 ) -> Result<(), ServiceError> {
-    let handlers = Handlers::new(engine.clone());
+    let handlers = Handlers::new(tenants.clone(), authentication.clone(), &options);
+    let key_watch = match &authentication {
+        Authentication::ApiKeys(ring) => {
+            let ring = ring.clone();
+            Some(tokio::spawn(async move {
+                let mut ticks = tokio::time::interval(KEY_FILE_POLL);
+                loop {
+                    ticks.tick().await;
+                    let ring = ring.clone();
+                    let refreshed =
+                        tokio::task::spawn_blocking(move || ring.refresh().map(|changed| (changed, ring.active_keys())))
+                            .await;
+                    match refreshed {
+                        Ok(Ok((true, active))) => tracing::info!(active, "API key file changed; keys reloaded"),
+                        Ok(Ok((false, _))) => {}
+                        Ok(Err(error)) => {
+                            tracing::error!(%error, "API key file unusable; keeping the keys loaded before")
+                        }
+                        Err(error) => tracing::error!(%error, "API key reload task failed"),
+                    }
+                }
+            }))
+        }
+        Authentication::Disabled => None,
+    };
     let (health_reporter, health_service) = tonic_health::server::health_reporter();
     health_reporter.set_serving::<AlumniServiceServer<Handlers>>().await;
     health_reporter
@@ -69,7 +116,7 @@ pub async fn serve(
 
     let max = options.max_message_bytes;
     let local = listener.local_addr()?;
-    tracing::info!(%local, "serving gRPC");
+    tracing::info!(%local, tls = options.tls.is_some(), "serving gRPC");
     // Graceful drain is bounded: a client that keeps its connection open must not
     // keep the server (and the indexer flush after it) from stopping.
     let (draining_tx, mut draining_rx) = tokio::sync::watch::channel(false);
@@ -90,8 +137,17 @@ pub async fn serve(
             Ok(stream)
         })
     });
-    let server = Server::builder()
-        .timeout(options.request_timeout)
+    let mut builder = Server::builder();
+    if let Some(tls) = &options.tls {
+        let read = |path: &std::path::Path| {
+            std::fs::read(path).map_err(|e| std::io::Error::new(e.kind(), format!("{}: {e}", path.display())))
+        };
+        let identity = Identity::from_pem(read(&tls.certificate)?, read(&tls.private_key)?);
+        builder = builder.tls_config(ServerTlsConfig::new().identity(identity))?;
+    }
+    // No transport-level timeout: Handlers::call enforces deadlines and answers
+    // DEADLINE_EXCEEDED, where tonic's layer would answer CANCELLED.
+    let server = builder
         .trace_fn(|request| tracing::info_span!("grpc", path = %request.uri().path()))
         .add_service(health_service)
         .add_service(reflection_v1)
@@ -121,8 +177,10 @@ pub async fn serve(
         result = server => result?,
         () = deadline => tracing::warn!(?grace, "in-flight calls or idle connections outlived the shutdown grace period; closing them"),
     }
-    let engine_for_shutdown = engine.clone();
-    tokio::task::spawn_blocking(move || engine_for_shutdown.shutdown()).await?;
+    if let Some(watch) = key_watch {
+        watch.abort();
+    }
+    tokio::task::spawn_blocking(move || tenants.shutdown()).await?;
     tracing::info!("stopped");
     Ok(())
 }

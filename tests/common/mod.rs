@@ -6,12 +6,12 @@
 use std::{net::SocketAddr, path::Path, sync::Arc, time::Duration};
 
 use alumni_match::{
-    engine::{Engine, EngineConfig},
+    engine::{EngineConfig, Tenants},
     proto::{
         self, alumni_service_client::AlumniServiceClient, match_service_client::MatchServiceClient,
         opportunity_service_client::OpportunityServiceClient,
     },
-    service::{self, ServerOptions},
+    service::{self, Authentication, ClientChannel, ServerOptions},
     taxonomy::Taxonomy,
 };
 use tokio::{net::TcpListener, sync::oneshot, task::JoinHandle};
@@ -58,23 +58,25 @@ impl TestServer {
         Self::start_with(engine_config(dir)).await
     }
 
-    /// Starts a server with explicit engine settings.
+    /// Starts a server with explicit engine settings, without authentication (every
+    /// call acts as admin of the default tenant).
     pub async fn start_with(config: EngineConfig) -> Self {
+        Self::start_full(config, Authentication::Disabled, ServerOptions::default()).await
+    }
+
+    /// Starts a server with explicit engine settings, authentication and limits.
+    pub async fn start_full(config: EngineConfig, authentication: Authentication, options: ServerOptions) -> Self {
         if let Some(path) = &config.taxonomy_path
             && !path.exists()
         {
             std::fs::write(path, TEST_TAXONOMY).expect("write test taxonomy");
             Taxonomy::load(path).expect("test taxonomy parses");
         }
-        let engine = tokio::task::spawn_blocking(move || Engine::open(config))
-            .await
-            .unwrap()
-            .expect("engine opens");
-        let engine = Arc::new(engine);
+        let tenants = Arc::new(Tenants::new(config));
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let (stop, stopped) = oneshot::channel::<()>();
-        let task = tokio::spawn(service::serve(engine, listener, ServerOptions::default(), async {
+        let task = tokio::spawn(service::serve(tenants, authentication, listener, options, async {
             let _ = stopped.await;
         }));
         let channel = Channel::from_shared(format!("http://{addr}"))
@@ -233,12 +235,18 @@ pub fn opportunity(id: &str, kind: proto::OpportunityKind, title: &str, required
     }
 }
 
-/// The real `alumni-match serve` as a separate process on a free loopback port.
+/// The directory of a tenant's store and index under a server's data directory.
+pub fn tenant_dir(data_dir: &Path, tenant: &str) -> std::path::PathBuf {
+    data_dir.join("tenants").join(tenant)
+}
+
+/// The real `alumni-match serve` as a separate process on a free loopback port,
+/// with its default authentication: the admin key it issues at first start.
 /// Killed and reaped on drop, so a failing test leaves no stray server behind.
 pub struct ServerProcess {
     child: Option<std::process::Child>,
-    /// A connected channel, ready once the server reports SERVING.
-    pub channel: Channel,
+    /// A connected channel carrying the admin key, ready once the server reports SERVING.
+    pub channel: ClientChannel,
 }
 
 impl ServerProcess {
@@ -287,12 +295,18 @@ impl ServerProcess {
         // Owned by a not-yet-connected process value so a timeout below still reaps it.
         let mut process = Self {
             child: Some(child),
-            channel: Channel::from_static("http://127.0.0.1:1").connect_lazy(),
+            channel: tonic::service::interceptor::InterceptedService::new(
+                Channel::from_static("http://127.0.0.1:1").connect_lazy(),
+                service::ApiKeyInterceptor::new(None).unwrap(),
+            ),
         };
         let endpoint = format!("http://127.0.0.1:{port}");
         let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
         loop {
-            if let Ok(channel) = Channel::from_shared(endpoint.clone()).unwrap().connect().await
+            // The admin key is written before the server listens, so it is there once we connect.
+            let key = std::fs::read_to_string(data_dir.join("admin.key")).ok();
+            if let Some(key) = key
+                && let Ok(channel) = service::connect(&endpoint, Some(&key), None).await
                 && let Ok(response) = HealthClient::new(channel.clone())
                     .check(HealthCheckRequest::default())
                     .await

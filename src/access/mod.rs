@@ -1,0 +1,273 @@
+//! Who may call what: tenants, roles, the methods each role may call, and API keys.
+//!
+//! A tenant is one company's alumni programme. Every record belongs to exactly one
+//! tenant, and each tenant has its own store and index directory, so isolation
+//! holds by construction: a call can only ever reach the engine of the tenant its
+//! key belongs to.
+//!
+//! API keys are random 256-bit secrets. Only their SHA-256 digests are kept (in the
+//! key file, `api-keys.toml`), so a leaked file does not leak usable keys. A slow
+//! password hash is unnecessary for secrets of this entropy; a fast digest keeps
+//! authentication off the latency budget.
+
+mod keys;
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+pub use keys::{ApiKeyRecord, IssuedKey, KeyFile, KeyRing, KeySet};
+
+/// Why an access decision or a key-file operation failed.
+#[derive(Debug, thiserror::Error)]
+pub enum AccessError {
+    /// A tenant name that is not a valid directory-safe identifier.
+    #[error("invalid tenant {0:?}: use 1-63 of a-z, 0-9, '-' and '_', starting with a letter or digit")]
+    InvalidTenant(String),
+    /// The presented credential is not shaped like an API key.
+    #[error("malformed API key")]
+    MalformedKey,
+    /// No active key matches the presented one.
+    #[error("unknown or revoked API key")]
+    UnknownKey,
+    /// `keys revoke` named a key that does not exist.
+    #[error("no API key with id {0:?}")]
+    NoSuchKey(String),
+    /// The key file could not be read, parsed or written.
+    #[error("API key file {path}: {message}")]
+    KeyFile {
+        /// The file.
+        path: String,
+        /// What went wrong.
+        message: String,
+    },
+    /// The operating system's random source failed.
+    #[error("random source: {0}")]
+    Random(String),
+}
+
+/// A validated tenant name; also the name of the tenant's directory.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct TenantId(String);
+
+impl TenantId {
+    /// The tenant of a server without authentication, and of the sample data.
+    pub const DEFAULT: &'static str = "default";
+
+    /// Checks that `name` is safe as a directory name and unambiguous in logs.
+    pub fn parse(name: &str) -> Result<Self, AccessError> {
+        let valid = (1..=63).contains(&name.len())
+            && name.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_')
+            && name.as_bytes()[0].is_ascii_alphanumeric();
+        if valid {
+            Ok(Self(name.to_owned()))
+        } else {
+            Err(AccessError::InvalidTenant(name.to_owned()))
+        }
+    }
+
+    /// The default tenant.
+    pub fn default_tenant() -> Self {
+        Self(Self::DEFAULT.to_owned())
+    }
+
+    /// The name.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for TenantId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl TryFrom<String> for TenantId {
+    type Error = AccessError;
+    fn try_from(value: String) -> Result<Self, Self::Error> {
+        Self::parse(&value)
+    }
+}
+
+impl From<TenantId> for String {
+    fn from(value: TenantId) -> Self {
+        value.0
+    }
+}
+
+/// What a key may do. Each role includes everything the roles before it may do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    /// Recruiting systems: ranked matches and stored shortlists.
+    Matcher,
+    /// HR analysts: also opportunities, mentor assignment and re-scoring.
+    Analyst,
+    /// Administrators: also every write, delete and purge, and full profiles.
+    Admin,
+}
+
+impl Role {
+    /// Whether this role may call `method`.
+    pub fn may_call(self, method: Method) -> bool {
+        self >= method.required_role()
+    }
+
+    /// The lowercase name used in the key file and the access log.
+    pub fn name(self) -> &'static str {
+        match self {
+            Role::Matcher => "matcher",
+            Role::Analyst => "analyst",
+            Role::Admin => "admin",
+        }
+    }
+}
+
+/// Every method of the API that needs a key (health and reflection do not).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Method {
+    /// `AlumniService.UpsertAlumni`
+    UpsertAlumni,
+    /// `AlumniService.ImportAlumni`
+    ImportAlumni,
+    /// `AlumniService.DeleteAlumni`
+    DeleteAlumni,
+    /// `AlumniService.GetAlumnus`: the full record, including why they left.
+    GetAlumnus,
+    /// `AlumniService.PurgeDeleted`
+    PurgeDeleted,
+    /// `OpportunityService.UpsertOpportunities`
+    UpsertOpportunities,
+    /// `OpportunityService.GetOpportunity`
+    GetOpportunity,
+    /// `OpportunityService.ListOpportunities`
+    ListOpportunities,
+    /// `OpportunityService.CloseOpportunity`
+    CloseOpportunity,
+    /// `MatchService.Match`
+    Match,
+    /// `MatchService.MatchForAlumnus`
+    MatchForAlumnus,
+    /// `MatchService.AssignMentors`
+    AssignMentors,
+    /// `MatchService.Rescore`
+    Rescore,
+    /// `MatchService.GetRescoreJob`
+    GetRescoreJob,
+    /// `MatchService.GetShortlist`
+    GetShortlist,
+}
+
+impl Method {
+    /// All methods, for exhaustive policy tests.
+    pub const ALL: [Method; 15] = [
+        Method::UpsertAlumni,
+        Method::ImportAlumni,
+        Method::DeleteAlumni,
+        Method::GetAlumnus,
+        Method::PurgeDeleted,
+        Method::UpsertOpportunities,
+        Method::GetOpportunity,
+        Method::ListOpportunities,
+        Method::CloseOpportunity,
+        Method::Match,
+        Method::MatchForAlumnus,
+        Method::AssignMentors,
+        Method::Rescore,
+        Method::GetRescoreJob,
+        Method::GetShortlist,
+    ];
+
+    /// The least role that may call the method.
+    pub fn required_role(self) -> Role {
+        match self {
+            Method::Match | Method::MatchForAlumnus | Method::GetShortlist => Role::Matcher,
+            Method::GetOpportunity
+            | Method::ListOpportunities
+            | Method::AssignMentors
+            | Method::Rescore
+            | Method::GetRescoreJob => Role::Analyst,
+            Method::UpsertAlumni
+            | Method::ImportAlumni
+            | Method::DeleteAlumni
+            | Method::GetAlumnus
+            | Method::PurgeDeleted
+            | Method::UpsertOpportunities
+            | Method::CloseOpportunity => Role::Admin,
+        }
+    }
+
+    /// The RPC name, as in the proto files and the access log.
+    pub fn name(self) -> &'static str {
+        match self {
+            Method::UpsertAlumni => "UpsertAlumni",
+            Method::ImportAlumni => "ImportAlumni",
+            Method::DeleteAlumni => "DeleteAlumni",
+            Method::GetAlumnus => "GetAlumnus",
+            Method::PurgeDeleted => "PurgeDeleted",
+            Method::UpsertOpportunities => "UpsertOpportunities",
+            Method::GetOpportunity => "GetOpportunity",
+            Method::ListOpportunities => "ListOpportunities",
+            Method::CloseOpportunity => "CloseOpportunity",
+            Method::Match => "Match",
+            Method::MatchForAlumnus => "MatchForAlumnus",
+            Method::AssignMentors => "AssignMentors",
+            Method::Rescore => "Rescore",
+            Method::GetRescoreJob => "GetRescoreJob",
+            Method::GetShortlist => "GetShortlist",
+        }
+    }
+}
+
+/// The authenticated caller of one request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Principal {
+    /// Whose data the call may touch.
+    pub tenant: TenantId,
+    /// The key's public id (`-` when authentication is disabled).
+    pub key_id: String,
+    /// What the key may do.
+    pub role: Role,
+}
+
+impl Principal {
+    /// The caller of a server running without authentication: admin of the default tenant.
+    pub fn unauthenticated_local() -> Self {
+        Self {
+            tenant: TenantId::default_tenant(),
+            key_id: "-".to_owned(),
+            role: Role::Admin,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_role_reaches_exactly_its_methods() {
+        let matcher: Vec<_> = Method::ALL.iter().filter(|m| Role::Matcher.may_call(**m)).collect();
+        assert_eq!(
+            matcher,
+            [&Method::Match, &Method::MatchForAlumnus, &Method::GetShortlist]
+        );
+        let analyst: Vec<_> = Method::ALL.iter().filter(|m| Role::Analyst.may_call(**m)).collect();
+        assert_eq!(analyst.len(), 8);
+        assert!(!Role::Analyst.may_call(Method::GetAlumnus), "full profiles are admin-only");
+        assert!(!Role::Analyst.may_call(Method::DeleteAlumni));
+        assert!(Method::ALL.iter().all(|m| Role::Admin.may_call(*m)));
+    }
+
+    #[test]
+    fn tenant_names_are_directory_safe() {
+        for good in ["acme", "a", "kairos-japan", "team_2", "0day"] {
+            assert!(TenantId::parse(good).is_ok(), "{good}");
+        }
+        for bad in ["", "Acme", "../etc", "a/b", "-x", "_x", ".", "a b", "é", &"x".repeat(64)] {
+            assert!(TenantId::parse(bad).is_err(), "{bad:?}");
+        }
+    }
+}

@@ -143,6 +143,10 @@ impl From<ServiceError> for Status {
                 )
             }
             ServiceError::DeadlineExceeded => Status::deadline_exceeded("the call's deadline passed"),
+            // A streamed item over the size limit: same code as for a unary message.
+            ServiceError::Stream(status) if status.code() == Code::OutOfRange => {
+                Status::resource_exhausted(status.message().to_owned())
+            }
             ServiceError::Stream(status) => status,
             other => {
                 // Internal details stay in the server log; callers get a generic message.

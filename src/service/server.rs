@@ -58,6 +58,28 @@ impl Default for ServerOptions {
     }
 }
 
+/// tonic answers a message over the size limit with OUT_OF_RANGE; gRPC's status
+/// code guide and the other implementations use RESOURCE_EXHAUSTED, which is what
+/// clients retry-classify on. No handler here answers OUT_OF_RANGE, so the status is
+/// rewritten only when its message is tonic's size-limit message.
+fn oversized_as_resource_exhausted(
+    mut response: http::Response<tonic::body::Body>,
+) -> http::Response<tonic::body::Body> {
+    let headers = response.headers_mut();
+    let oversized = headers.get("grpc-status").is_some_and(|s| s.as_bytes() == b"11")
+        && headers
+            .get("grpc-message")
+            .is_some_and(|m| contains(m.as_bytes(), b"too%20large") || contains(m.as_bytes(), b"too large"));
+    if oversized {
+        headers.insert("grpc-status", http::HeaderValue::from_static("8"));
+    }
+    response
+}
+
+fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+    haystack.windows(needle.len()).any(|window| window == needle)
+}
+
 /// How often the key file is checked for issued and revoked keys.
 const KEY_FILE_POLL: Duration = Duration::from_secs(1);
 
@@ -148,6 +170,7 @@ pub async fn serve(
     // No transport-level timeout: Handlers::call enforces deadlines and answers
     // DEADLINE_EXCEEDED, where tonic's layer would answer CANCELLED.
     let server = builder
+        .layer(tower::util::MapResponseLayer::new(oversized_as_resource_exhausted))
         .trace_fn(|request| tracing::info_span!("grpc", path = %request.uri().path()))
         .add_service(health_service)
         .add_service(reflection_v1)

@@ -79,11 +79,9 @@ impl TestServer {
         let task = tokio::spawn(service::serve(tenants, authentication, listener, options, async {
             let _ = stopped.await;
         }));
-        let channel = Channel::from_shared(format!("http://{addr}"))
-            .unwrap()
-            .connect()
-            .await
-            .expect("connect");
+        // Lazy: a TLS server does not speak to this plaintext channel, and its tests
+        // use their own clients.
+        let channel = Channel::from_shared(format!("http://{addr}")).unwrap().connect_lazy();
         Self {
             addr,
             alumni: AlumniServiceClient::new(channel.clone()),

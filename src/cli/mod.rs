@@ -2,6 +2,7 @@
 
 mod client;
 pub mod config;
+mod soak;
 
 use std::{path::PathBuf, sync::Arc};
 
@@ -107,6 +108,10 @@ pub enum Command {
         #[command(flatten)]
         connection: Connection,
     },
+    /// Run a steady mixed load (matches, writes, deletes, re-scores) against a
+    /// running server for a fixed time; report latencies, errors and the server's
+    /// memory. Exits non-zero on any failed call.
+    Soak(soak::SoakArgs),
     /// Make deleted alumni physically gone from the search index's files.
     Purge {
         #[command(flatten)]
@@ -416,6 +421,7 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
             connection,
         } => client::shortlist(&opportunity, format, &connection).await,
         Command::Purge { connection } => client::purge(&connection).await,
+        Command::Soak(args) => soak::run(args).await,
         Command::Keys(command) => keys(command),
         Command::Gen {
             alumni,

@@ -14,8 +14,8 @@ use alumni_match::proto::{
     self, OpportunityKind, alumni_service_client::AlumniServiceClient, match_service_client::MatchServiceClient,
     opportunity_service_client::OpportunityServiceClient,
 };
-use common::{ServerProcess, alumnus, opportunity};
 use alumni_match::service::ClientChannel;
+use common::{ServerProcess, alumnus, opportunity};
 
 const ROUNDS: u64 = 20;
 const BATCH: usize = 25;
@@ -84,6 +84,11 @@ async fn acknowledged_writes_survive_twenty_kill_9s_during_an_import_loop() {
         // the store may hold up to one unacknowledged batch more per round.
         unacknowledged_slack += BATCH;
         at_most = acknowledged.lock().unwrap().len() + unacknowledged_slack;
+        eprintln!(
+            "round {}/{ROUNDS}: kill -9 after {delay:?} ({batches_before_kill} batches acknowledged this round, {} in all)",
+            round + 1,
+            acknowledged.lock().unwrap().len()
+        );
     }
     let server = ServerProcess::spawn(&data, None, "warn").await;
     let channel = server.channel.clone();
@@ -93,6 +98,10 @@ async fn acknowledged_writes_survive_twenty_kill_9s_during_an_import_loop() {
         "kills landed mid-import in only {killed_mid_import} rounds"
     );
     verify(&channel, &acknowledged, acknowledged.len(), at_most).await;
+    eprintln!(
+        "{ROUNDS} of {ROUNDS} rounds passed: all {} acknowledged alumni present after the last restart, and the index agrees with the store",
+        acknowledged.len()
+    );
 }
 
 /// Every acknowledged alumnus is stored, and the index (which counts eligible

@@ -1,5 +1,6 @@
 //! The `alumni-match` command line: the server and the tools around it.
 
+mod bench;
 mod client;
 pub mod config;
 mod soak;
@@ -112,6 +113,10 @@ pub enum Command {
     /// running server for a fixed time; report latencies, errors and the server's
     /// memory. Exits non-zero on any failed call.
     Soak(soak::SoakArgs),
+    /// Load drivers of the end-to-end benchmark (`benches/run.sh`): JSON lines
+    /// with latency percentiles and rates.
+    #[command(subcommand)]
+    Bench(bench::BenchCommand),
     /// Make deleted alumni physically gone from the search index's files.
     Purge {
         #[command(flatten)]
@@ -422,6 +427,7 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
         } => client::shortlist(&opportunity, format, &connection).await,
         Command::Purge { connection } => client::purge(&connection).await,
         Command::Soak(args) => soak::run(args).await,
+        Command::Bench(command) => bench::run(command).await,
         Command::Keys(command) => keys(command),
         Command::Gen {
             alumni,

@@ -18,7 +18,7 @@ use crate::{
     domain::Alumnus,
     proto::{
         self, alumni_service_client::AlumniServiceClient, match_request::Target,
-        match_service_client::MatchServiceClient, opportunity_service_client::OpportunityServiceClient,
+        match_service_client::MatchServiceClient,
     },
     service::{self, ClientChannel, convert},
 };
@@ -125,7 +125,7 @@ pub async fn run(args: SoakArgs) -> Result<(), CliError> {
     )
     .await
     .map_err(CliError::Client)?;
-    let opportunities = open_opportunities(&channel).await?;
+    let opportunities = super::bench::open_opportunities(&channel).await?;
     if opportunities.is_empty() {
         return Err(CliError::Client("the server has no open opportunities to match".into()));
     }
@@ -350,27 +350,4 @@ fn load_templates(path: &Path) -> Result<Vec<Alumnus>, CliError> {
         return Err(CliError::Client(format!("{}: no alumni", path.display())));
     }
     Ok(alumni)
-}
-
-async fn open_opportunities(channel: &ClientChannel) -> Result<Vec<String>, CliError> {
-    let mut client = OpportunityServiceClient::new(channel.clone());
-    let mut ids = Vec::new();
-    let mut page_token = String::new();
-    loop {
-        let page = client
-            .list_opportunities(proto::ListOpportunitiesRequest {
-                status: proto::OpportunityStatus::Open as i32,
-                page_size: 500,
-                page_token,
-                ..Default::default()
-            })
-            .await
-            .map_err(|s| CliError::Client(format!("listing opportunities: {s}")))?
-            .into_inner();
-        ids.extend(page.opportunities.into_iter().map(|o| o.id));
-        if page.next_page_token.is_empty() {
-            return Ok(ids);
-        }
-        page_token = page.next_page_token;
-    }
 }

@@ -568,6 +568,17 @@ impl Engine {
         Ok((retrieved.total_eligible, ranking::rank(&context, pool)))
     }
 
+    /// The retrieval stage of [`Engine::match_alumni`] alone (the BM25 query with the
+    /// gates, top `retrieval_pool`), without reading records or re-ranking: for
+    /// benchmarks that separate retrieval cost from ranking and transport cost.
+    /// Returns the number of eligible alumni and of retrieved candidates.
+    pub fn retrieve_only(&self, opportunity_id: &str) -> Result<(u64, usize), EngineError> {
+        let opportunity = self.get_opportunity(opportunity_id)?;
+        let query = RetrievalQuery::for_opportunity(&opportunity, &self.taxonomy, false, self.index.morphology());
+        let retrieved = self.index.retrieve(&self.index.searcher(), &query, self.retrieval_pool)?;
+        Ok((retrieved.total_eligible, retrieved.hits.len()))
+    }
+
     /// The open opportunities that fit one alumnus best, scored exactly as
     /// [`Engine::match_alumni`] would score the alumnus for each of them.
     pub fn match_for_alumnus(

@@ -135,14 +135,24 @@ async fn no_rpc_reaches_another_tenants_records() {
     acme.upsert_opportunities(vec![
         opportunity("o1", OpportunityKind::Rehire, "Acme SRE", &["Kubernetes"]),
         opportunity("acme-only", OpportunityKind::Referral, "Fortran modeller", &["Fortran"]),
-        opportunity("acme-mentor", OpportunityKind::Mentoring, "Fortran mentor", &["Fortran"]),
+        opportunity(
+            "acme-mentor",
+            OpportunityKind::Mentoring,
+            "Fortran mentor",
+            &["Fortran"],
+        ),
     ])
     .await;
     globex
         .upsert(vec![alumnus("a1", "Globex One", "SRE", &[("Kubernetes", 5.0, 2025)])])
         .await;
     globex
-        .upsert_opportunities(vec![opportunity("o1", OpportunityKind::Rehire, "Globex SRE", &["Kubernetes"])])
+        .upsert_opportunities(vec![opportunity(
+            "o1",
+            OpportunityKind::Rehire,
+            "Globex SRE",
+            &["Kubernetes"],
+        )])
         .await;
     let acme_o1 = acme.match_until("o1", |r| common::ids(r).contains(&"a1")).await;
     let globex_o1 = globex.match_until("o1", |r| r.candidates.len() == 1).await;
@@ -255,7 +265,12 @@ async fn no_rpc_reaches_another_tenants_records() {
     let job = acme
         .opportunities
         .upsert_opportunities(proto::UpsertOpportunitiesRequest {
-            opportunities: vec![opportunity("acme-job", OpportunityKind::Referral, "Fortran", &["Fortran"])],
+            opportunities: vec![opportunity(
+                "acme-job",
+                OpportunityKind::Referral,
+                "Fortran",
+                &["Fortran"],
+            )],
             rescore: true,
         })
         .await
@@ -342,7 +357,12 @@ async fn no_rpc_reaches_another_tenants_records() {
 
     // Writes with colliding ids land in the writer's own tenant.
     globex
-        .upsert(vec![alumnus("a2", "Globex Intruder", "Scientist", &[("Fortran", 1.0, 2020)])])
+        .upsert(vec![alumnus(
+            "a2",
+            "Globex Intruder",
+            "Scientist",
+            &[("Fortran", 1.0, 2020)],
+        )])
         .await;
     globex
         .alumni
@@ -400,7 +420,11 @@ async fn invoke(api: &mut Api, method: Method) -> Code {
                 })
                 .await,
         ),
-        Method::GetAlumnus => code(api.alumni.get_alumnus(proto::GetAlumnusRequest { id: "a1".into() }).await),
+        Method::GetAlumnus => code(
+            api.alumni
+                .get_alumnus(proto::GetAlumnusRequest { id: "a1".into() })
+                .await,
+        ),
         Method::PurgeDeleted => code(api.alumni.purge_deleted(proto::PurgeDeletedRequest {}).await),
         Method::UpsertOpportunities => code(
             api.opportunities
@@ -530,7 +554,12 @@ async fn each_role_reaches_exactly_its_methods_and_bad_keys_reach_none() {
 
     let flipped = if matcher.ends_with('0') { '1' } else { '0' };
     let tampered = format!("{}{flipped}", &matcher[..matcher.len() - 1]);
-    for key in [None, Some("not-a-key"), Some(tampered.as_str()), Some(revoked.key.as_str())] {
+    for key in [
+        None,
+        Some("not-a-key"),
+        Some(tampered.as_str()),
+        Some(revoked.key.as_str()),
+    ] {
         let mut api = Api::connect(&server, key).await;
         for method in Method::ALL {
             assert_eq!(
@@ -578,7 +607,11 @@ async fn issued_and_revoked_keys_take_effect_without_a_restart() {
     keys.revoke(&later.record.id).unwrap();
     wait_for(&mut api, Code::Unauthenticated).await;
     let mut admin_api = Api::connect(&server, Some(&admin)).await;
-    assert_eq!(code(admin_api.match_stored("none").await), Code::NotFound, "other keys unaffected");
+    assert_eq!(
+        code(admin_api.match_stored("none").await),
+        Code::NotFound,
+        "other keys unaffected"
+    );
     drop((api, admin_api));
     server.stop().await;
 }

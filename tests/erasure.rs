@@ -39,9 +39,7 @@ async fn a_purged_alumnus_is_physically_gone_from_the_segment_files() {
     server
         .upsert_opportunities(vec![opportunity("o1", OpportunityKind::Rehire, "SRE", &["Kubernetes"])])
         .await;
-    server
-        .match_until("o1", |r| common::ids(r).contains(&erased))
-        .await;
+    server.match_until("o1", |r| common::ids(r).contains(&erased)).await;
     // A stored shortlist that holds the alumnus before the deletion.
     let mut stream = server
         .matcher
@@ -56,7 +54,10 @@ async fn a_purged_alumnus_is_physically_gone_from_the_segment_files() {
     while stream.message().await.unwrap().is_some() {}
 
     let index_dir = common::tenant_dir(dir.path(), "default").join("index");
-    assert!(files_contain(&index_dir, erased.as_bytes()), "indexed before the deletion");
+    assert!(
+        files_contain(&index_dir, erased.as_bytes()),
+        "indexed before the deletion"
+    );
 
     let deleted = server
         .alumni
@@ -107,6 +108,10 @@ async fn a_purged_alumnus_is_physically_gone_from_the_segment_files() {
     );
     assert!(files_contain(&index_dir, kept.as_bytes()), "the others are still there");
     let response = server.match_ids("o1", 100).await;
-    assert_eq!(response.candidates.len(), 41, "every remaining alumnus is still searchable");
+    assert_eq!(
+        response.candidates.len(),
+        41,
+        "every remaining alumnus is still searchable"
+    );
     server.stop().await;
 }

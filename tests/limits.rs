@@ -8,7 +8,9 @@ use std::{sync::Arc, time::Duration};
 
 use alumni_match::{
     access::{KeyFile, KeyRing, Role, TenantId},
-    proto::{self, OpportunityKind, alumni_service_client::AlumniServiceClient, match_service_client::MatchServiceClient},
+    proto::{
+        self, OpportunityKind, alumni_service_client::AlumniServiceClient, match_service_client::MatchServiceClient,
+    },
     service::{self, AccessLog, Authentication, ServerOptions, TlsFiles},
 };
 use common::{TestServer, alumnus, engine_config, opportunity};
@@ -55,7 +57,11 @@ async fn oversized_messages_and_batches_are_refused_with_the_right_codes() {
         .import_alumni(tokio_stream::iter(vec![big(0), one_huge]))
         .await
         .unwrap_err();
-    assert_eq!(status.code(), Code::ResourceExhausted, "a streamed item over the limit: {status:?}");
+    assert_eq!(
+        status.code(),
+        Code::ResourceExhausted,
+        "a streamed item over the limit: {status:?}"
+    );
 
     drop(alumni);
     server.stop().await;
@@ -110,7 +116,11 @@ async fn calls_beyond_the_concurrency_limit_are_shed_not_queued() {
             })
             .await
     };
-    assert_eq!(probe(&mut matcher).await.unwrap_err().code(), Code::NotFound, "a free slot");
+    assert_eq!(
+        probe(&mut matcher).await.unwrap_err().code(),
+        Code::NotFound,
+        "a free slot"
+    );
 
     // An import whose stream stays open holds the only slot. Our own probe may win
     // the slot first and shed the import instead; then the import is started again.
@@ -157,7 +167,11 @@ async fn calls_beyond_the_concurrency_limit_are_shed_not_queued() {
     drop(sender); // the import completes and frees the slot
     let imported = import.await.unwrap().expect("import").into_inner();
     assert_eq!(imported.imported_count, 1);
-    assert_eq!(probe(&mut matcher).await.unwrap_err().code(), Code::NotFound, "slot free again");
+    assert_eq!(
+        probe(&mut matcher).await.unwrap_err().code(),
+        Code::NotFound,
+        "slot free again"
+    );
     drop(matcher);
     server.stop().await;
 }
@@ -225,7 +239,12 @@ async fn the_access_log_records_who_called_what_and_nothing_about_people() {
     let endpoint = format!("http://{}", server.addr);
     let admin_channel = service::connect(&endpoint, Some(&admin.key), None).await.unwrap();
     let people = [
-        alumnus("p1", "Sakura Tanaka", "Kubernetes platform engineer", &[("Kubernetes", 5.0, 2025)]),
+        alumnus(
+            "p1",
+            "Sakura Tanaka",
+            "Kubernetes platform engineer",
+            &[("Kubernetes", 5.0, 2025)],
+        ),
         alumnus("p2", "Kenji Watanabe", "Kubernetes SRE", &[("Kubernetes", 3.0, 2025)]),
     ];
     AlumniServiceClient::new(admin_channel.clone())

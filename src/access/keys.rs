@@ -286,10 +286,12 @@ fn digest_hex(key: &str) -> String {
 
 fn to_hex(bytes: &[u8]) -> String {
     use std::fmt::Write as _;
-    bytes.iter().fold(String::with_capacity(bytes.len() * 2), |mut text, b| {
-        let _ = write!(text, "{b:02x}");
-        text
-    })
+    bytes
+        .iter()
+        .fold(String::with_capacity(bytes.len() * 2), |mut text, b| {
+            let _ = write!(text, "{b:02x}");
+            text
+        })
 }
 
 fn now_rfc3339() -> String {
@@ -339,12 +341,18 @@ mod tests {
         tampered.push(if last == '0' { '1' } else { '0' });
         assert!(matches!(keys.verify(&tampered), Err(AccessError::UnknownKey)));
         for malformed in ["", "amk_", "Bearer x", "amk_zz_zz", &issued.key[..issued.key.len() - 1]] {
-            assert!(matches!(keys.verify(malformed), Err(AccessError::MalformedKey)), "{malformed:?}");
+            assert!(
+                matches!(keys.verify(malformed), Err(AccessError::MalformedKey)),
+                "{malformed:?}"
+            );
         }
         file.revoke(&issued.record.id).unwrap();
         let after = KeySet::new(file.records().unwrap());
         assert!(matches!(after.verify(&issued.key), Err(AccessError::UnknownKey)));
-        assert!(matches!(file.revoke("0000000000000000"), Err(AccessError::NoSuchKey(_))));
+        assert!(matches!(
+            file.revoke("0000000000000000"),
+            Err(AccessError::NoSuchKey(_))
+        ));
     }
 
     #[test]

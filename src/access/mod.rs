@@ -58,7 +58,9 @@ impl TenantId {
     /// Checks that `name` is safe as a directory name and unambiguous in logs.
     pub fn parse(name: &str) -> Result<Self, AccessError> {
         let valid = (1..=63).contains(&name.len())
-            && name.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_')
+            && name
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_')
             && name.as_bytes()[0].is_ascii_alphanumeric();
         if valid {
             Ok(Self(name.to_owned()))
@@ -256,7 +258,10 @@ mod tests {
         );
         let analyst: Vec<_> = Method::ALL.iter().filter(|m| Role::Analyst.may_call(**m)).collect();
         assert_eq!(analyst.len(), 8);
-        assert!(!Role::Analyst.may_call(Method::GetAlumnus), "full profiles are admin-only");
+        assert!(
+            !Role::Analyst.may_call(Method::GetAlumnus),
+            "full profiles are admin-only"
+        );
         assert!(!Role::Analyst.may_call(Method::DeleteAlumni));
         assert!(Method::ALL.iter().all(|m| Role::Admin.may_call(*m)));
     }
@@ -266,7 +271,18 @@ mod tests {
         for good in ["acme", "a", "kairos-japan", "team_2", "0day"] {
             assert!(TenantId::parse(good).is_ok(), "{good}");
         }
-        for bad in ["", "Acme", "../etc", "a/b", "-x", "_x", ".", "a b", "é", &"x".repeat(64)] {
+        for bad in [
+            "",
+            "Acme",
+            "../etc",
+            "a/b",
+            "-x",
+            "_x",
+            ".",
+            "a b",
+            "é",
+            &"x".repeat(64),
+        ] {
             assert!(TenantId::parse(bad).is_err(), "{bad:?}");
         }
     }

@@ -48,6 +48,18 @@ pub enum BenchCommand {
         #[command(flatten)]
         connection: Connection,
     },
+    /// Write the top `limit` alumni ids of every open opportunity as JSONL
+    /// (`{"query": id, "ids": [...]}`), to compare result overlap with baselines.
+    Topk {
+        /// Output file.
+        #[arg(long)]
+        out: PathBuf,
+        /// Candidates per opportunity.
+        #[arg(long, default_value_t = 50)]
+        limit: u32,
+        #[command(flatten)]
+        connection: Connection,
+    },
     /// Stream a JSONL file of alumni through ImportAlumni into an empty tenant and
     /// time it until durable (acknowledged) and until searchable (the index counts
     /// every imported alumnus).
@@ -96,6 +108,7 @@ pub async fn run(command: BenchCommand) -> Result<(), CliError> {
             streams,
             connection,
         } => bench_import(&file, streams, &connection).await,
+        BenchCommand::Topk { out, limit, connection } => top_k(&out, limit, &connection).await,
     }
 }
 
@@ -172,9 +185,7 @@ async fn bench_match(
         })
         .collect();
     for worker in workers {
-        worker
-            .await
-            .map_err(|e| CliError::Client(format!("worker: {e}")))?;
+        worker.await.map_err(|e| CliError::Client(format!("worker: {e}")))?;
     }
     let seconds = started.elapsed().as_secs_f64();
     let latencies = latencies.lock().map_err(|_| CliError::Client("poisoned".into()))?;
@@ -209,7 +220,10 @@ async fn bench_import(file: &std::path::Path, streams: usize, connection: &Conne
         alumni.push(alumnus);
     }
     drop(text);
-    let expected_referral = alumni.iter().filter(|a| a.passes_gates(OpportunityKind::Referral)).count() as u64;
+    let expected_referral = alumni
+        .iter()
+        .filter(|a| a.passes_gates(OpportunityKind::Referral))
+        .count() as u64;
     let count = alumni.len();
     let streams = streams.max(1);
     let mut shards: Vec<Vec<proto::Alumnus>> = (0..streams).map(|_| Vec::new()).collect();
@@ -268,6 +282,30 @@ async fn bench_import(file: &std::path::Path, streams: usize, connection: &Conne
         searchable_seconds: Some(searchable),
         searchable_per_second: Some(count as f64 / searchable),
     })
+}
+
+async fn top_k(out: &std::path::Path, limit: u32, connection: &Connection) -> Result<(), CliError> {
+    use std::io::Write;
+    let channel = connect(connection).await?;
+    let opportunities = open_opportunities(&channel).await?;
+    let mut matcher = MatchServiceClient::new(channel);
+    let file = std::fs::File::create(out).map_err(|e| CliError::Client(format!("{}: {e}", out.display())))?;
+    let mut writer = std::io::BufWriter::new(file);
+    for id in opportunities {
+        let response = matcher
+            .r#match(proto::MatchRequest {
+                target: Some(Target::OpportunityId(id.clone())),
+                limit,
+                ..Default::default()
+            })
+            .await
+            .map_err(|s| CliError::Client(format!("match {id}: {s}")))?
+            .into_inner();
+        let ids: Vec<String> = response.candidates.into_iter().map(|c| c.alumnus_id).collect();
+        let line = serde_json::json!({ "query": id, "ids": ids });
+        writeln!(writer, "{line}").map_err(CliError::Output)?;
+    }
+    writer.flush().map_err(CliError::Output)
 }
 
 fn print_report(report: &Report) -> Result<(), CliError> {

@@ -685,7 +685,10 @@ fn keys(command: KeysCommand) -> Result<(), CliError> {
         }
         KeysCommand::List { file } => {
             let key_file = file.key_file()?;
-            println!("{:<16}  {:<20}  {:<8}  {:<25}  {:<25}  label", "id", "tenant", "role", "created", "revoked");
+            println!(
+                "{:<16}  {:<20}  {:<8}  {:<25}  {:<25}  label",
+                "id", "tenant", "role", "created", "revoked"
+            );
             for record in key_file.records()? {
                 println!(
                     "{:<16}  {:<20}  {:<8}  {:<25}  {:<25}  {}",

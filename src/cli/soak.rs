@@ -149,7 +149,10 @@ pub async fn run(args: SoakArgs) -> Result<(), CliError> {
     if let Some(rss) = args.server_pid.and_then(resident_kib) {
         memory.push((0, rss));
     }
-    println!("soak: {} ops/s for {} s against {}", args.rate, args.duration_secs, args.connection.server);
+    println!(
+        "soak: {} ops/s for {} s against {}",
+        args.rate, args.duration_secs, args.connection.server
+    );
     while Instant::now() < end {
         ticks.tick().await;
         let operation = SCHEDULE[(sequence % SCHEDULE.len() as u64) as usize];
@@ -224,19 +227,21 @@ pub async fn run(args: SoakArgs) -> Result<(), CliError> {
                         alumni.delete_alumni(proto::DeleteAlumniRequest { ids }).await.map(drop)
                     }
                 }
-                Operation::Rescore => async {
-                    let mut stream = matcher
-                        .rescore(proto::RescoreRequest {
-                            opportunity_ids: vec![opportunity],
-                            shortlist_size: 100,
-                            only_stale: false,
-                        })
-                        .await?
-                        .into_inner();
-                    while stream.message().await?.is_some() {}
-                    Ok(())
+                Operation::Rescore => {
+                    async {
+                        let mut stream = matcher
+                            .rescore(proto::RescoreRequest {
+                                opportunity_ids: vec![opportunity],
+                                shortlist_size: 100,
+                                only_stale: false,
+                            })
+                            .await?
+                            .into_inner();
+                        while stream.message().await?.is_some() {}
+                        Ok(())
+                    }
+                    .await
                 }
-                .await,
             };
             let micros = began.elapsed().as_micros() as u64;
             if let Ok(mut tally) = task_tally.lock() {
@@ -265,7 +270,12 @@ pub async fn run(args: SoakArgs) -> Result<(), CliError> {
             }
             let (done, errors) = tally
                 .lock()
-                .map(|t| (t.latency.values().map(Histogram::len).sum::<u64>(), t.errors.values().sum::<u64>()))
+                .map(|t| {
+                    (
+                        t.latency.values().map(Histogram::len).sum::<u64>(),
+                        t.errors.values().sum::<u64>(),
+                    )
+                })
                 .unwrap_or_default();
             println!(
                 "  {elapsed:>5} s  {done:>8} ok  {errors:>4} errors  {skipped:>4} skipped  server RSS {}",
@@ -288,7 +298,9 @@ pub async fn run(args: SoakArgs) -> Result<(), CliError> {
     print_report(&tally, &memory, skipped, started.elapsed());
     let errors: u64 = tally.errors.values().sum();
     if errors > 0 || skipped > 0 {
-        return Err(CliError::Client(format!("soak failed: {errors} error(s), {skipped} skipped tick(s)")));
+        return Err(CliError::Client(format!(
+            "soak failed: {errors} error(s), {skipped} skipped tick(s)"
+        )));
     }
     Ok(())
 }

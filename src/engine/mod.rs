@@ -38,8 +38,8 @@ use crate::{
 };
 use indexer::{Indexer, Signal};
 pub use paging::PageToken;
-pub use tenants::{Tenants, migrate_single_tenant_layout};
 pub use rescore::{DEFAULT_SHORTLIST_SIZE, JobState, RescoreProgress, RescoreRequest, ShortlistView, from_entry};
+pub use tenants::{Tenants, migrate_single_tenant_layout};
 
 /// Candidates per page when the request does not say.
 pub const DEFAULT_MATCH_LIMIT: u32 = 20;
@@ -575,7 +575,9 @@ impl Engine {
     pub fn retrieve_only(&self, opportunity_id: &str) -> Result<(u64, usize), EngineError> {
         let opportunity = self.get_opportunity(opportunity_id)?;
         let query = RetrievalQuery::for_opportunity(&opportunity, &self.taxonomy, false, self.index.morphology());
-        let retrieved = self.index.retrieve(&self.index.searcher(), &query, self.retrieval_pool)?;
+        let retrieved = self
+            .index
+            .retrieve(&self.index.searcher(), &query, self.retrieval_pool)?;
         Ok((retrieved.total_eligible, retrieved.hits.len()))
     }
 
@@ -811,9 +813,14 @@ impl Engine {
     pub fn purge_deleted(&self) -> Result<PurgeReport, EngineError> {
         let (reply, answer) = mpsc::channel();
         {
-            let guard = self.signals.lock().map_err(|_| EngineError::Internal("indexer channel poisoned".into()))?;
+            let guard = self
+                .signals
+                .lock()
+                .map_err(|_| EngineError::Internal("indexer channel poisoned".into()))?;
             let sender = guard.as_ref().ok_or(EngineError::ShuttingDown)?;
-            sender.send(Signal::Purge(reply)).map_err(|_| EngineError::ShuttingDown)?;
+            sender
+                .send(Signal::Purge(reply))
+                .map_err(|_| EngineError::ShuttingDown)?;
         }
         answer.recv().map_err(|_| EngineError::ShuttingDown)?
     }

@@ -19,8 +19,11 @@ pub struct Tenants {
     template: EngineConfig,
     // One slot per tenant, so opening one tenant (index catch-up can take seconds)
     // does not hold up calls to the others.
-    slots: Mutex<HashMap<TenantId, Arc<Mutex<Option<Arc<Engine>>>>>>,
+    slots: Mutex<HashMap<TenantId, Slot>>,
 }
+
+/// A tenant's engine once opened; locked while it opens.
+type Slot = Arc<Mutex<Option<Arc<Engine>>>>;
 
 impl Tenants {
     /// Tenants under `template.data_dir`; each engine gets the template's settings
@@ -163,6 +166,9 @@ mod tests {
         let tenant = dir.path().join("tenants/default");
         assert_eq!(std::fs::read(tenant.join("store.redb")).unwrap(), b"records");
         assert!(tenant.join("index/meta.json").exists());
-        assert!(!migrate_single_tenant_layout(dir.path()).unwrap(), "nothing left to move");
+        assert!(
+            !migrate_single_tenant_layout(dir.path()).unwrap(),
+            "nothing left to move"
+        );
     }
 }

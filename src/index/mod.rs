@@ -413,7 +413,11 @@ impl AlumniIndex {
     pub fn purge_deleted(&self, writer: &mut IndexWriter) -> Result<PurgeReport, IndexError> {
         let before = self.reader.searcher();
         let segments_before = before.segment_readers().len();
-        let deleted_before: u64 = before.segment_readers().iter().map(|s| u64::from(s.num_deleted_docs())).sum();
+        let deleted_before: u64 = before
+            .segment_readers()
+            .iter()
+            .map(|s| u64::from(s.num_deleted_docs()))
+            .sum();
         drop(before);
         // A background merge may hold some segments; they are free again once it
         // ends, so retry briefly rather than fail the purge.

@@ -63,8 +63,10 @@ impl AlumniService for Handlers {
                 position += 1;
                 if pending.len() == IMPORT_CHUNK {
                     committed += write_chunk(
-                        &scope,std::mem::replace(&mut pending, Vec::with_capacity(IMPORT_CHUNK)))
-                        .await?;
+                        &scope,
+                        std::mem::replace(&mut pending, Vec::with_capacity(IMPORT_CHUNK)),
+                    )
+                    .await?;
                 }
             }
             committed += write_chunk(&scope, pending).await?;

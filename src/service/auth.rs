@@ -106,8 +106,14 @@ mod tests {
 
     #[test]
     fn keys_are_read_from_either_header() {
-        assert_eq!(presented_key(&metadata(&[("authorization", "Bearer amk_x")])), Some("amk_x"));
-        assert_eq!(presented_key(&metadata(&[("authorization", "bearer  amk_x ")])), Some("amk_x"));
+        assert_eq!(
+            presented_key(&metadata(&[("authorization", "Bearer amk_x")])),
+            Some("amk_x")
+        );
+        assert_eq!(
+            presented_key(&metadata(&[("authorization", "bearer  amk_x ")])),
+            Some("amk_x")
+        );
         assert_eq!(presented_key(&metadata(&[("x-api-key", "amk_y")])), Some("amk_y"));
         assert_eq!(presented_key(&metadata(&[("authorization", "Basic abc")])), None);
         assert_eq!(presented_key(&metadata(&[("authorization", "amk_x")])), None);

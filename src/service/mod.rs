@@ -217,8 +217,9 @@ fn call_deadline(metadata: &MetadataMap, server_limit: Duration, started: Instan
     }
 }
 
-/// Parses the gRPC `grpc-timeout` header: at most 8 digits and a unit.
-fn parse_grpc_timeout(value: &str) -> Option<Duration> {
+/// Parses the gRPC `grpc-timeout` header: at most 8 digits and a unit
+/// (`H`, `M`, `S`, `m`, `u`, `n`); anything else is `None` (no client deadline).
+pub fn parse_grpc_timeout(value: &str) -> Option<Duration> {
     if value.len() < 2 || value.len() > 9 {
         return None;
     }

@@ -101,9 +101,10 @@ pub async fn serve(
                 loop {
                     ticks.tick().await;
                     let ring = ring.clone();
-                    let refreshed =
-                        tokio::task::spawn_blocking(move || ring.refresh().map(|changed| (changed, ring.active_keys())))
-                            .await;
+                    let refreshed = tokio::task::spawn_blocking(move || {
+                        ring.refresh().map(|changed| (changed, ring.active_keys()))
+                    })
+                    .await;
                     match refreshed {
                         Ok(Ok((true, active))) => tracing::info!(active, "API key file changed; keys reloaded"),
                         Ok(Ok((false, _))) => {}

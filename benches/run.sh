@@ -1,0 +1,120 @@
+#!/usr/bin/env bash
+# The end-to-end benchmark: one command, one table.
+#
+#   benches/run.sh [alumni] [opportunities]      default 100000 alumni, 10000 opportunities
+#
+# For each run it generates the data set (fixed seed), starts a release server on
+# loopback in a fresh data directory (pinned to CPU 0 with taskset when there are
+# two or more CPUs; the load driver runs on CPU 1), and measures:
+#   - import through ImportAlumni until durable and until searchable, server peak RSS;
+#   - Match over gRPC (explain = true, limit 50) with every open opportunity as the
+#     query: p50/p99/max at concurrency 1 and 8, QPS at 8;
+#   - retrieval alone (in process, no gRPC): `cargo bench --bench matching` reports it;
+#   - a full re-score of every open opportunity (shortlist 100): wall time, peak RSS;
+#   - start-up time of a server holding the data, and the index size on disk;
+# then runs the Lucene, PostgreSQL and SQLite FTS5 baselines (benches/baselines) on
+# the same data, queries and gates, and prints everything as one table, with the
+# mean top-50 overlap of each baseline with alumni-match.
+#
+# Environment: BENCH_WORK (default /tmp/alumni-match-bench), BENCH_SEED (7),
+# BENCH_PORT (50091), BENCH_BASELINES (default "lucene postgres sqlite"; empty to
+# skip), PG_QUERIES (PostgreSQL queries; it is slow at scale), BENCH_QUERIES (Match
+# calls per concurrency level; default: one per open opportunity).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$(pwd)
+alumni=${1:-100000}
+opportunities=${2:-10000}
+seed=${BENCH_SEED:-7}
+port=${BENCH_PORT:-50091}
+work=${BENCH_WORK:-/tmp/alumni-match-bench}
+queries=${BENCH_QUERIES:-0}
+baselines=${BENCH_BASELINES-lucene postgres sqlite}
+bin=$root/target/release/alumni-match
+server_cpu=() client_cpu=()
+if command -v taskset >/dev/null && [[ $(nproc) -ge 2 ]]; then
+    server_cpu=(taskset -c 0) client_cpu=(taskset -c 1)
+fi
+
+scripts/setup.sh --release >&2
+cargo build --release --locked >&2
+mkdir -p "$work"
+data=$work/data-$alumni-$opportunities-$seed
+if [[ ! -s $data/alumni.jsonl ]]; then
+    echo "bench: generating $alumni alumni and $opportunities opportunities (seed $seed)" >&2
+    "$bin" gen --alumni "$alumni" --opportunities "$opportunities" --seed "$seed" --out "$data" >&2
+fi
+state=$work/server-$alumni
+rm -rf "$state"
+mkdir -p "$state"
+results=$work/results-$alumni.jsonl
+: > "$results"
+
+server=
+start_server() {
+    "${server_cpu[@]}" "$bin" serve --no-sample --data-dir "$state" --listen "127.0.0.1:$port" --log warn \
+        2>> "$work/server.log" &
+    server=$!
+}
+stop_server() {
+    kill -TERM "$server" 2>/dev/null || true
+    wait "$server" 2>/dev/null || true
+}
+trap stop_server EXIT
+peak_rss_mib() { awk '/VmHWM/ {printf "%.0f", $2 / 1024}' "/proc/$server/status"; }
+wait_ready() {
+    # Ready = a Match over gRPC succeeds (the server answers only once its tenants
+    # are open and their indexes caught up).
+    for _ in $(seq 1 12000); do
+        if "$bin" bench match --server "http://127.0.0.1:$port" --data-dir "$state" --requests 1 --warmup 0 \
+            >/dev/null 2>&1; then
+            return 0
+        fi
+        sleep 0.05
+    done
+    echo "bench: the server did not become ready" >&2
+    exit 1
+}
+client() { "${client_cpu[@]}" "$bin" "$@" --server "http://127.0.0.1:$port" --data-dir "$state"; }
+
+# Import into an empty server.
+start_server
+# The first call that succeeds also loads the opportunities (an idempotent upsert).
+for attempt in $(seq 1 600); do
+    client import opportunities "$data/opportunities.jsonl" >&2 2>/dev/null && break
+    [[ $attempt == 600 ]] && { echo "bench: the server did not start" >&2; exit 1; }
+    sleep 0.1
+done
+import=$(client bench import "$data/alumni.jsonl")
+echo "$import" >> "$results"
+echo "{\"what\":\"import_peak_rss_mib\",\"value\":$(peak_rss_mib)}" >> "$results"
+
+# Match at concurrency 1 and 8.
+for c in 1 8; do
+    client bench match --concurrency "$c" --requests "$queries" >> "$results"
+done
+
+# Full re-score.
+t0=$(date +%s.%N)
+client rescore --all --shortlist-size 100 >&2
+t1=$(date +%s.%N)
+echo "{\"what\":\"rescore\",\"seconds\":$(echo "$t1 - $t0" | bc),\"peak_rss_mib\":$(peak_rss_mib)}" >> "$results"
+stop_server
+
+# Start-up of a server holding the data.
+index_bytes=$(du -sb "$state/tenants/default/index" | cut -f1)
+store_bytes=$(du -sb "$state/tenants/default/store.redb" | cut -f1)
+t0=$(date +%s%N)
+start_server
+wait_ready
+t1=$(date +%s%N)
+echo "{\"what\":\"startup\",\"seconds\":$(echo "($t1 - $t0) / 1000000000" | bc -l),\"index_bytes\":$index_bytes,\"store_bytes\":$store_bytes}" >> "$results"
+
+# alumni-match's own top 50 per query, for overlap with the baselines.
+client bench topk --out "$work/alumni-match.topk.jsonl" >&2
+stop_server
+
+if [[ -n $baselines ]]; then
+    ENGINES=$baselines benches/baselines/run_all.sh "$data" "$work/baselines-$alumni" >&2
+fi
+python3 benches/report.py "$results" "$work/baselines-$alumni" "$work/alumni-match.topk.jsonl" "$alumni" "$opportunities"

@@ -118,15 +118,49 @@ impl Timestamp {
         }
     }
 
+    /// Seconds of 0001-01-01T00:00:00Z and 9999-12-31T23:59:59Z: protobuf's
+    /// Timestamp range, which every stored timestamp must fall in.
+    pub const VALID_SECONDS: std::ops::RangeInclusive<i64> = -62_135_596_800..=253_402_300_799;
+
+    /// What is wrong with the timestamp, if anything: out of protobuf's year 1 to
+    /// 9999 range, or nanos outside a second.
+    pub fn problem(&self) -> Option<&'static str> {
+        if !(0..1_000_000_000).contains(&self.nanos) {
+            Some("nanos must be between 0 and 999,999,999")
+        } else if !Self::VALID_SECONDS.contains(&self.seconds) {
+            Some("must be between years 1 and 9999")
+        } else {
+            None
+        }
+    }
+
     /// Whole days from `self` to `later` (0 when `later` is not after `self`).
+    /// Saturating, so even an unvalidated extreme value cannot overflow.
     pub fn days_until(&self, later: &Timestamp) -> f64 {
-        ((later.seconds - self.seconds) as f64 / 86_400.0).max(0.0)
+        (later.seconds.saturating_sub(self.seconds) as f64 / 86_400.0).max(0.0)
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn extreme_timestamps_are_invalid_and_never_overflow() {
+        let min = Timestamp {
+            seconds: i64::MIN,
+            nanos: 0,
+        };
+        let max = Timestamp {
+            seconds: i64::MAX,
+            nanos: 0,
+        };
+        assert!(min.problem().is_some() && max.problem().is_some());
+        assert!(min.days_until(&max) > 0.0);
+        assert_eq!(max.days_until(&min), 0.0);
+        assert!(Timestamp::now().problem().is_none());
+        assert!(Timestamp { seconds: 0, nanos: -1 }.problem().is_some());
+    }
 
     #[test]
     fn parses_month_and_day_precision() {

@@ -117,6 +117,14 @@ impl Violations {
         }
     }
 
+    /// A timestamp within protobuf's range (the JSONL import path has no proto
+    /// conversion to catch it).
+    pub fn check_timestamp(&mut self, field: &str, timestamp: Option<&crate::domain::Timestamp>) {
+        if let Some(problem) = timestamp.and_then(|t| t.problem()) {
+            self.add(field, problem);
+        }
+    }
+
     /// Checks the number of items in a list.
     pub fn check_count(&mut self, field: &str, count: usize, max: usize) {
         if count > max {
@@ -144,6 +152,11 @@ pub fn validate_alumnus(alumnus: &Alumnus, path: &str, violations: &mut Violatio
         MAX_DISPLAY_NAME_CHARS,
     );
     violations.check_len(&format!("{path}.headline"), &alumnus.headline, MAX_HEADLINE_CHARS);
+    violations.check_timestamp(&format!("{path}.updated_at"), alumnus.updated_at.as_ref());
+    violations.check_timestamp(
+        &format!("{path}.engagement.last_active_at"),
+        alumnus.engagement.last_active_at.as_ref(),
+    );
 
     violations.check_count(&format!("{path}.skills"), alumnus.skills.len(), MAX_SKILLS);
     for (i, skill) in alumnus.skills.iter().enumerate().take(MAX_SKILLS) {
@@ -213,6 +226,7 @@ pub fn validate_opportunity(opportunity: &Opportunity, path: &str, id_required: 
         violations.check_id(&format!("{path}.id"), &opportunity.id);
     }
     violations.check_required(&format!("{path}.title"), &opportunity.title, MAX_TITLE_CHARS);
+    violations.check_timestamp(&format!("{path}.created_at"), opportunity.created_at.as_ref());
     violations.check_len(
         &format!("{path}.description"),
         &opportunity.description,
@@ -278,6 +292,20 @@ mod tests {
 
     fn fields(violations: &Violations) -> Vec<&str> {
         violations.items().iter().map(|v| v.field.as_str()).collect()
+    }
+
+    #[test]
+    fn out_of_range_timestamps_from_jsonl_are_rejected() {
+        // Found by reading the fuzz target's path: the JSONL import has no proto
+        // conversion, and an i64::MIN activity time overflowed in ranking.
+        let line = r#"{"id":"x-1","display_name":"X","consent":{"contact_allowed":true},"interests":{"open_to":["referral"]},"engagement":{"last_active_at":{"seconds":-9223372036854775808,"nanos":0}},"updated_at":{"seconds":0,"nanos":1000000000}}"#;
+        let alumnus: Alumnus = serde_json::from_str(line).expect("parses");
+        let mut violations = Violations::new();
+        validate_alumnus(&alumnus, "alumni[0]", &mut violations);
+        assert_eq!(
+            fields(&violations),
+            ["alumni[0].updated_at", "alumni[0].engagement.last_active_at"]
+        );
     }
 
     #[test]

@@ -504,7 +504,8 @@ impl Engine {
             options.require_all_required_skills,
             Timestamp::now(),
         )?;
-        let end = (offset + limit).min(ranked.len());
+        // The offset comes from a client's page token: saturate rather than overflow.
+        let end = offset.saturating_add(limit).min(ranked.len());
         let next_page_token = if end < ranked.len() {
             PageToken {
                 fingerprint,

@@ -115,8 +115,8 @@ pub enum WeightError {
         /// The names that exist, comma-separated.
         known: String,
     },
-    /// Negative, NaN or infinite.
-    #[error("weight of {name:?} must be a finite number >= 0, got {value}")]
+    /// Negative, NaN, infinite or above [`MAX_WEIGHT`].
+    #[error("weight of {name:?} must be a number from 0 to 1000, got {value}")]
     InvalidWeight {
         /// The component.
         name: String,
@@ -144,7 +144,9 @@ impl WeightProfile {
         weights.sort_by_key(|(c, _)| *c);
         weights.dedup_by_key(|(c, _)| *c);
         for (component, value) in &weights {
-            if !value.is_finite() || *value < 0.0 {
+            // The bound keeps the sum finite: weights of 1e308 would overflow it to
+            // infinity and normalise every weight to 0.
+            if !(0.0..=MAX_WEIGHT).contains(value) {
                 return Err(WeightError::InvalidWeight {
                     name: component.name().into(),
                     value: *value,
@@ -199,6 +201,10 @@ impl WeightProfile {
         Self::new(raw)
     }
 }
+
+/// The largest raw weight a profile or an override may give a component; weights
+/// are relative, so this is no restriction in practice.
+pub const MAX_WEIGHT: f64 = 1000.0;
 
 /// The weight profile of every kind.
 #[derive(Debug, Clone, PartialEq)]
@@ -283,7 +289,7 @@ mod tests {
             .with_overrides(&HashMap::from([("age".to_string(), 1.0)]))
             .unwrap_err();
         assert!(matches!(err, WeightError::UnknownComponent { ref name, .. } if name == "age"));
-        for bad in [-0.1, f64::NAN, f64::INFINITY] {
+        for bad in [-0.1, f64::NAN, f64::INFINITY, 1e308, MAX_WEIGHT + 1.0] {
             let err = profile
                 .with_overrides(&HashMap::from([("engagement".to_string(), bad)]))
                 .unwrap_err();

@@ -53,13 +53,12 @@ fn timestamp(
     violations: &mut Violations,
 ) -> Option<domain::Timestamp> {
     let ts = ts?;
-    if !(0..1_000_000_000).contains(&ts.nanos) {
-        violations.add(field, "nanos must be between 0 and 999,999,999");
-        return None;
-    }
-    // Year 1 to 9999, as protobuf's Timestamp defines.
-    if !(-62_135_596_800..=253_402_300_799).contains(&ts.seconds) {
-        violations.add(field, "must be between years 1 and 9999");
+    let candidate = domain::Timestamp {
+        seconds: ts.seconds,
+        nanos: ts.nanos,
+    };
+    if let Some(problem) = candidate.problem() {
+        violations.add(field, problem);
         return None;
     }
     Some(domain::Timestamp {

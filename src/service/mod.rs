@@ -220,7 +220,7 @@ fn call_deadline(metadata: &MetadataMap, server_limit: Duration, started: Instan
 /// Parses the gRPC `grpc-timeout` header: at most 8 digits and a unit
 /// (`H`, `M`, `S`, `m`, `u`, `n`); anything else is `None` (no client deadline).
 pub fn parse_grpc_timeout(value: &str) -> Option<Duration> {
-    if value.len() < 2 || value.len() > 9 {
+    if value.len() < 2 || value.len() > 9 || !value.is_ascii() {
         return None;
     }
     let (digits, unit) = value.split_at(value.len() - 1);
@@ -255,7 +255,7 @@ mod tests {
         assert_eq!(parse_grpc_timeout("2S"), Some(Duration::from_secs(2)));
         assert_eq!(parse_grpc_timeout("1H"), Some(Duration::from_secs(3600)));
         assert_eq!(parse_grpc_timeout("99999999n"), Some(Duration::from_nanos(99_999_999)));
-        for bad in ["", "m", "100", "100x", "123456789S", "-1S", "1.5S"] {
+        for bad in ["", "m", "100", "100x", "123456789S", "-1S", "1.5S", "1é", "é"] {
             assert_eq!(parse_grpc_timeout(bad), None, "{bad:?}");
         }
     }

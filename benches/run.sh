@@ -19,7 +19,8 @@
 # Environment: BENCH_WORK (default /tmp/alumni-match-bench), BENCH_SEED (7),
 # BENCH_PORT (50091), BENCH_BASELINES (default "lucene postgres sqlite"; empty to
 # skip), PG_QUERIES (PostgreSQL queries; it is slow at scale), BENCH_QUERIES (Match
-# calls per concurrency level; default: one per open opportunity).
+# calls per concurrency level, top-50 lists compared for overlap, and queries per
+# baseline run; default: one per open opportunity).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -111,10 +112,10 @@ t1=$(date +%s%N)
 echo "{\"what\":\"startup\",\"seconds\":$(echo "($t1 - $t0) / 1000000000" | bc -l),\"index_bytes\":$index_bytes,\"store_bytes\":$store_bytes}" >> "$results"
 
 # alumni-match's own top 50 per query, for overlap with the baselines.
-client bench topk --out "$work/alumni-match.topk.jsonl" >&2
+client bench topk --out "$work/alumni-match.topk.jsonl" --queries "$queries" >&2
 stop_server
 
 if [[ -n $baselines ]]; then
-    ENGINES=$baselines benches/baselines/run_all.sh "$data" "$work/baselines-$alumni" >&2
+    QUERIES=${QUERIES:-$queries} ENGINES=$baselines benches/baselines/run_all.sh "$data" "$work/baselines-$alumni" >&2
 fi
 python3 benches/report.py "$results" "$work/baselines-$alumni" "$work/alumni-match.topk.jsonl" "$alumni" "$opportunities"

@@ -57,6 +57,10 @@ pub enum BenchCommand {
         /// Candidates per opportunity.
         #[arg(long, default_value_t = 50)]
         limit: u32,
+        /// Only the first `queries` open opportunities in id order (0 = all), as
+        /// the baselines' `QUERIES` takes the first N of the same list.
+        #[arg(long, default_value_t = 0)]
+        queries: usize,
         #[command(flatten)]
         connection: Connection,
     },
@@ -108,7 +112,12 @@ pub async fn run(command: BenchCommand) -> Result<(), CliError> {
             streams,
             connection,
         } => bench_import(&file, streams, &connection).await,
-        BenchCommand::Topk { out, limit, connection } => top_k(&out, limit, &connection).await,
+        BenchCommand::Topk {
+            out,
+            limit,
+            queries,
+            connection,
+        } => top_k(&out, limit, queries, &connection).await,
     }
 }
 
@@ -284,10 +293,13 @@ async fn bench_import(file: &std::path::Path, streams: usize, connection: &Conne
     })
 }
 
-async fn top_k(out: &std::path::Path, limit: u32, connection: &Connection) -> Result<(), CliError> {
+async fn top_k(out: &std::path::Path, limit: u32, queries: usize, connection: &Connection) -> Result<(), CliError> {
     use std::io::Write;
     let channel = connect(connection).await?;
-    let opportunities = open_opportunities(&channel).await?;
+    let mut opportunities = open_opportunities(&channel).await?;
+    if queries > 0 {
+        opportunities.truncate(queries);
+    }
     let mut matcher = MatchServiceClient::new(channel);
     let file = std::fs::File::create(out).map_err(|e| CliError::Client(format!("{}: {e}", out.display())))?;
     let mut writer = std::io::BufWriter::new(file);

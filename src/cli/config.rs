@@ -86,7 +86,7 @@ impl Default for ServeConfig {
             taxonomy_path: Some(PathBuf::from("data/taxonomy/skills.tsv")),
             ja_dictionary_path: Some(PathBuf::from(crate::index::DEFAULT_DICTIONARY_DIR)),
             ranking_profiles_path: None,
-            retrieval_pool: 1_000,
+            retrieval_pool: 300,
             index_commit_interval_ms: 250,
             indexer_threads: 1,
             indexer_memory_mb: 128,

@@ -255,6 +255,9 @@ pub struct EvalArgs {
     /// Also report NDCG with each model component removed in turn.
     #[arg(long)]
     pub ablation: bool,
+    /// Alumni re-ranked per query [default: the server's default].
+    #[arg(long)]
+    pub retrieval_pool: Option<usize>,
 }
 
 /// Output formats of `shortlist`.
@@ -501,6 +504,9 @@ async fn evaluate(args: EvalArgs) -> Result<(), CliError> {
     eval_config.japanese_dictionary = args.ja_dictionary_path.exists().then_some(args.ja_dictionary_path);
     eval_config.profiles = profiles;
     eval_config.ablation = args.ablation;
+    if let Some(pool) = args.retrieval_pool {
+        eval_config.retrieval_pool = pool.max(1);
+    }
     let report = tokio::task::spawn_blocking(move || crate::eval::run(&eval_config))
         .await
         .map_err(|e| CliError::Client(format!("evaluation task failed: {e}")))??;

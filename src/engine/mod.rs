@@ -125,7 +125,7 @@ impl EngineConfig {
             data_dir: data_dir.into(),
             taxonomy_path: None,
             profiles: RankingProfiles::defaults(),
-            retrieval_pool: 1_000,
+            retrieval_pool: 300,
             commit_interval: Duration::from_millis(250),
             indexer_threads: 1,
             indexer_memory_bytes: 128 * 1024 * 1024,

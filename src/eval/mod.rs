@@ -100,6 +100,8 @@ pub struct EvalConfig {
     pub profiles: RankingProfiles,
     /// Also rank with each model component removed in turn.
     pub ablation: bool,
+    /// Alumni re-ranked per query, as [`EngineConfig::retrieval_pool`].
+    pub retrieval_pool: usize,
 }
 
 impl EvalConfig {
@@ -115,6 +117,7 @@ impl EvalConfig {
             japanese_dictionary: None,
             profiles: RankingProfiles::defaults(),
             ablation: false,
+            retrieval_pool: EngineConfig::new("").retrieval_pool,
         }
     }
 }
@@ -332,6 +335,7 @@ pub fn run(config: &EvalConfig) -> Result<EvalReport, EvalError> {
     engine_config.taxonomy_path = config.taxonomy_path.clone();
     engine_config.japanese_dictionary = config.japanese_dictionary.clone();
     engine_config.profiles = config.profiles.clone();
+    engine_config.retrieval_pool = config.retrieval_pool;
     let engine = Engine::open(engine_config)?;
     engine.load_dataset(&dataset_dir)?;
     wait_for_index(&engine, INDEX_TIMEOUT)?;

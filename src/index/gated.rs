@@ -151,14 +151,6 @@ impl TopK {
         self.heap.len() >= self.limit
     }
 
-    /// The score a document must beat to enter.
-    fn threshold(&self) -> Score {
-        match self.heap.peek() {
-            Some(worst) if self.is_full() => worst.score,
-            _ => Score::MIN,
-        }
-    }
-
     fn push(&mut self, score: Score, address: DocAddress) {
         let entry = Scored { score, address };
         if !self.is_full() {
@@ -229,10 +221,9 @@ mod tests {
     #[test]
     fn top_k_keeps_the_best_and_breaks_ties_by_address() {
         let mut top = TopK::new(2);
-        assert_eq!(top.threshold(), Score::MIN);
         top.push(1.0, DocAddress::new(0, 5));
         top.push(3.0, DocAddress::new(0, 1));
-        assert_eq!(top.threshold(), 1.0);
+        assert!(top.is_full());
         top.push(1.0, DocAddress::new(0, 2));
         top.push(0.5, DocAddress::new(0, 3));
         let mut best = top.heap.into_vec();

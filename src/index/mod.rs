@@ -239,11 +239,27 @@ impl RetrievalQuery {
         texts.push((&opportunity.department, 0.8));
         texts.push((&opportunity.seniority, 0.5));
         texts.push((&opportunity.description, 0.5));
-        let bigram_terms = weighted_terms(&texts, |text, emit| tokenize(text, |term, _, _| emit(term)));
-        let word_terms = match morphology {
+        let mut bigram_terms = weighted_terms(&texts, |text, emit| tokenize(text, |term, _, _| emit(term)));
+        let mut word_terms = match morphology {
             Some(morphology) => weighted_terms(&texts, |text, emit| morphology.tokenize(text, |term, _, _| emit(term))),
             None => Vec::new(),
         };
+        // Both analyzers emit Latin words unchanged, so a term both produced would
+        // read the same posting list twice (in the word and the bigram field).
+        // Query it once, in the word field, with the bigram clause's weight added:
+        // the score stays the same wherever the two fields have equal length (all
+        // of a Latin-script profile) and retrieval reads half the postings.
+        if !word_terms.is_empty() {
+            let bigram_weights: HashMap<&str, f32> = bigram_terms.iter().map(|(t, w)| (t.as_str(), *w)).collect();
+            let mut shared = std::collections::HashSet::new();
+            for (term, weight) in &mut word_terms {
+                if let Some(bigram_weight) = bigram_weights.get(term.as_str()) {
+                    *weight += BIGRAM_WEIGHT * bigram_weight;
+                    shared.insert(term.clone());
+                }
+            }
+            bigram_terms.retain(|(term, _)| !shared.contains(term));
+        }
         let required_skill_keys = if require_all_required_skills {
             let mut keys: Vec<String> = opportunity
                 .required_skills
@@ -614,10 +630,7 @@ impl AlumniIndex {
         }
         // Ties in BM25 are broken by id so results do not depend on segment layout.
         hits.sort_by(|a, b| b.bm25.total_cmp(&a.bm25).then_with(|| a.id.cmp(&b.id)));
-        Ok(Retrieved {
-            total_eligible,
-            hits,
-        })
+        Ok(Retrieved { total_eligible, hits })
     }
 }
 
@@ -663,8 +676,18 @@ mod tests {
     #[test]
     fn gated_retrieval_equals_the_unpruned_boolean_query() {
         const WORDS: [&str; 12] = [
-            "rust", "sales", "kubernetes", "design", "finance", "robotics", "audit", "cloud", "mentor", "data",
-            "marketing", "legal",
+            "rust",
+            "sales",
+            "kubernetes",
+            "design",
+            "finance",
+            "robotics",
+            "audit",
+            "cloud",
+            "mentor",
+            "data",
+            "marketing",
+            "legal",
         ];
         let dir = tempfile::tempdir().unwrap();
         let (index, _) = AlumniIndex::open(dir.path(), None).unwrap();
@@ -672,7 +695,9 @@ mod tests {
         let taxonomy = Taxonomy::empty();
         let mut state: u64 = 7;
         let mut next = move |n: u64| {
-            state = state.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+            state = state
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
             (state >> 33) % n
         };
         for batch in 0..3u64 {
@@ -695,7 +720,13 @@ mod tests {
         }
         let searcher = index.searcher();
         assert!(searcher.segment_readers().len() > 1, "the test needs several segments");
-        for title in ["rust cloud", "sales marketing legal", "mentor", "robotics data design audit", "unknownword"] {
+        for title in [
+            "rust cloud",
+            "sales marketing legal",
+            "mentor",
+            "robotics data design audit",
+            "unknownword",
+        ] {
             let query = RetrievalQuery::for_opportunity(&opportunity(title), &taxonomy, false, None);
             let retrieved = index.retrieve(&searcher, &query, 25).unwrap();
             let (expected_count, expected_top) = searcher
@@ -713,7 +744,11 @@ mod tests {
             }
             for hit in &retrieved.hits {
                 let alone = index.score_of(&searcher, &query, &hit.id).unwrap();
-                assert!(alone.is_some_and(|s| (s - hit.bm25).abs() <= 1e-4 * s.abs().max(1.0)), "{title}: {}", hit.id);
+                assert!(
+                    alone.is_some_and(|s| (s - hit.bm25).abs() <= 1e-4 * s.abs().max(1.0)),
+                    "{title}: {}",
+                    hit.id
+                );
             }
         }
     }

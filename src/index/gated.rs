@@ -1,19 +1,28 @@
-//! Top-k retrieval with the gates applied as a per-segment filter.
+//! Top-k retrieval with the gates applied as a per-segment filter, and the text
+//! disjunction scored with MaxScore pruning.
 //!
 //! Put into a tantivy `BooleanQuery` as MUST clauses, the gates make tantivy
-//! intersect every posting list of the text disjunction with the gate's: work
-//! per document on top of the union. Here the gate and the required-skill
-//! filters are instead materialised once per segment as a bit set of the alive
-//! documents that pass them (which also gives the eligible count without a
-//! second pass), the text query alone (a pure disjunction of term queries) runs
-//! as tantivy's buffered union, and a document it offers is kept only when its
-//! bit is set.
+//! intersect every posting list of the text disjunction with the gate's, and
+//! score every document that passes the gate and matches any term. Here the
+//! gate and the required-skill filters are materialised once per segment as a
+//! bit set of the alive documents that pass them (which also gives the eligible
+//! count without a second pass), and the text clauses are scored with MaxScore
+//! (Turtle and Flood, 1995; the bulk, windowed form Lucene uses): clauses are
+//! ordered by their highest possible BM25 contribution, and once the best
+//! `limit` documents so far set a threshold, the clauses whose maxima together
+//! cannot beat it are "non-essential": they are no longer iterated, only probed
+//! (a skip-list seek) for documents an essential clause found, and only while
+//! the document could still reach the threshold. Long opportunity texts make
+//! many clauses whose posting lists are long and whose weights are low (common
+//! words); those are exactly the ones MaxScore stops reading. Pruning is exact:
+//! a document is passed over only when its best possible score cannot beat the
+//! current threshold, and documents are visited in address order so ties keep
+//! the earliest, as an unpruned top-k does.
 //!
 //! Block-max WAND (tantivy's `for_each_pruning` on a term disjunction) was
 //! measured on the 100,000-alumnus benchmark and rejected: with a few hundred
-//! term clauses (32 terms per analyzer in five fields) and a pool of 300 its
-//! pivot selection costs more than it skips, about four times slower than the
-//! plain union.
+//! term clauses its pivot selection costs more than it skips (about four times
+//! slower than the plain union).
 
 use std::{
     cmp::Ordering,
@@ -22,7 +31,9 @@ use std::{
 
 use tantivy::{
     DocAddress, DocId, DocSet, Score, Searcher, SegmentReader, TERMINATED, Term,
-    query::{EnableScoring, Query},
+    fieldnorm::FieldNormReader,
+    postings::{Postings, SegmentPostings},
+    query::Bm25Weight,
     schema::IndexRecordOption,
 };
 
@@ -151,6 +162,14 @@ impl TopK {
         self.heap.len() >= self.limit
     }
 
+    /// The score a document must beat to enter.
+    fn threshold(&self) -> Score {
+        match self.heap.peek() {
+            Some(worst) if self.is_full() => worst.score,
+            _ => Score::NEG_INFINITY,
+        }
+    }
+
     fn push(&mut self, score: Score, address: DocAddress) {
         let entry = Scored { score, address };
         if !self.is_full() {
@@ -162,33 +181,89 @@ impl TopK {
     }
 }
 
-/// The `limit` best documents for `text_query` among those passing `filters`
-/// (best first), and the number of documents passing `filters`. Passing
-/// documents the text does not match score 0 and fill the remaining places.
+/// One text clause: a term in a field, with its boost.
+#[derive(Debug, Clone)]
+pub(super) struct TextClause {
+    /// The term, in the field it is searched in.
+    pub term: Term,
+    /// Multiplies the clause's BM25 score.
+    pub boost: Score,
+}
+
+/// A clause's BM25 weight over the whole searcher (as tantivy's `TermQuery`
+/// computes it) and the highest score it can give one document.
+struct ScoredClause {
+    term: Term,
+    bm25: Bm25Weight,
+    max_score: Score,
+}
+
+/// A clause's postings in one segment.
+struct Cursor<'a> {
+    clause: &'a ScoredClause,
+    postings: SegmentPostings,
+    fieldnorms: FieldNormReader,
+}
+
+impl Cursor<'_> {
+    fn doc(&self) -> DocId {
+        self.postings.doc()
+    }
+
+    fn score(&self) -> Score {
+        let doc = self.postings.doc();
+        self.clause
+            .bm25
+            .score(self.fieldnorms.fieldnorm_id(doc), self.postings.term_freq())
+    }
+}
+
+/// Documents scored together by the essential clauses: one window of doc ids.
+const WINDOW: u32 = 4096;
+
+/// The `limit` best documents for the disjunction of `clauses` among those
+/// passing `filters` (best first), and the number of documents passing
+/// `filters`. Passing documents the text does not match score 0 and fill the
+/// remaining places, earliest first.
 pub(super) fn top_filtered(
     searcher: &Searcher,
-    text_query: Option<&dyn Query>,
+    clauses: &[TextClause],
     filters: &[Term],
     limit: usize,
 ) -> tantivy::Result<(u64, Vec<(Score, DocAddress)>)> {
-    let weight = text_query
-        .map(|query| query.weight(EnableScoring::enabled_from_searcher(searcher)))
-        .transpose()?;
+    let mut scored: Vec<ScoredClause> = Vec::with_capacity(clauses.len());
+    for clause in clauses {
+        let bm25 = Bm25Weight::for_terms(searcher, std::slice::from_ref(&clause.term))?.boost_by(clause.boost);
+        let max_score = bm25.max_score();
+        scored.push(ScoredClause {
+            term: clause.term.clone(),
+            bm25,
+            max_score,
+        });
+    }
+    // Cheapest first: non-essential clauses are always a prefix.
+    scored.sort_by(|a, b| a.max_score.total_cmp(&b.max_score));
+
     let mut top = TopK::new(limit.max(1));
     let mut eligible = 0;
     let mut filters_by_segment = Vec::with_capacity(searcher.segment_readers().len());
     for (segment_ord, reader) in searcher.segment_readers().iter().enumerate() {
         let filter = SegmentFilter::build(reader, filters)?;
         eligible += filter.count;
-        if filter.count > 0
-            && let Some(weight) = &weight
-        {
-            let segment_ord = segment_ord as u32;
-            weight.for_each(reader, &mut |doc, score| {
-                if filter.contains(doc) {
-                    top.push(score, DocAddress::new(segment_ord, doc));
+        if filter.count > 0 {
+            let mut cursors = Vec::with_capacity(scored.len());
+            for clause in &scored {
+                let field = clause.term.field();
+                let inverted = reader.inverted_index(field)?;
+                if let Some(postings) = inverted.read_postings(&clause.term, IndexRecordOption::WithFreqs)? {
+                    cursors.push(Cursor {
+                        clause,
+                        postings,
+                        fieldnorms: reader.get_fieldnorms_reader(field)?,
+                    });
                 }
-            })?;
+            }
+            max_score_segment(&mut cursors, &filter, segment_ord as u32, &mut top);
         }
         filters_by_segment.push(filter);
     }
@@ -212,6 +287,74 @@ pub(super) fn top_filtered(
     let mut best: Vec<Scored> = top.heap.into_vec();
     best.sort();
     Ok((eligible, best.into_iter().map(|s| (s.score, s.address)).collect()))
+}
+
+/// MaxScore over one segment's cursors (sorted by ascending maximum score),
+/// offering every document that passes `filter` and may beat the threshold.
+fn max_score_segment(cursors: &mut [Cursor<'_>], filter: &SegmentFilter, segment_ord: u32, top: &mut TopK) {
+    // upper_bounds[i]: the most clauses 0..=i can add together.
+    let upper_bounds: Vec<Score> = cursors
+        .iter()
+        .scan(0.0, |sum, c| {
+            *sum += c.clause.max_score;
+            Some(*sum)
+        })
+        .collect();
+    let mut scores = vec![0.0 as Score; WINDOW as usize];
+    let mut hit = [0u64; (WINDOW / 64) as usize];
+    let mut window_start: DocId = 0;
+    loop {
+        // The essential/non-essential split is fixed for a window, so a clause
+        // never both accumulates and is probed for the same document.
+        let threshold = top.threshold();
+        let first_essential = upper_bounds.iter().take_while(|&&bound| bound <= threshold).count();
+        if first_essential == cursors.len() {
+            return;
+        }
+        let (non_essential, essential) = cursors.split_at_mut(first_essential);
+        let next_doc = essential.iter().map(Cursor::doc).min().unwrap_or(TERMINATED);
+        if next_doc == TERMINATED {
+            return;
+        }
+        window_start = window_start.max(next_doc - next_doc % WINDOW);
+        let window_end = window_start.saturating_add(WINDOW);
+        for cursor in essential.iter_mut() {
+            let mut doc = cursor.doc();
+            while doc < window_end {
+                if filter.contains(doc) {
+                    let slot = (doc - window_start) as usize;
+                    scores[slot] += cursor.score();
+                    hit[slot / 64] |= 1 << (slot % 64);
+                }
+                doc = cursor.postings.advance();
+            }
+        }
+        for word_index in 0..hit.len() {
+            let mut bits = std::mem::take(&mut hit[word_index]);
+            while bits != 0 {
+                let slot = word_index * 64 + bits.trailing_zeros() as usize;
+                bits &= bits - 1;
+                let doc = window_start + slot as DocId;
+                let mut score = std::mem::take(&mut scores[slot]);
+                let threshold = top.threshold();
+                for (i, cursor) in non_essential.iter_mut().enumerate().rev() {
+                    if score + upper_bounds[i] <= threshold {
+                        break;
+                    }
+                    if cursor.doc() < doc {
+                        cursor.postings.seek(doc);
+                    }
+                    if cursor.doc() == doc {
+                        score += cursor.score();
+                    }
+                }
+                if score > threshold {
+                    top.push(score, DocAddress::new(segment_ord, doc));
+                }
+            }
+        }
+        window_start = window_end;
+    }
 }
 
 #[cfg(test)]

@@ -540,11 +540,11 @@ impl AlumniIndex {
             .collect()
     }
 
-    /// The text part of `query`: every term in every field as a boosted SHOULD
-    /// clause (BM25), or `None` when the query has no terms.
-    fn text_query(&self, query: &RetrievalQuery) -> Option<BooleanQuery> {
+    /// The text part of `query`: every term in every field, boosted by the
+    /// term's weight, the field's boost and the analyzer's weight.
+    fn text_clauses(&self, query: &RetrievalQuery) -> Vec<gated::TextClause> {
         let f = &self.fields;
-        let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        let mut clauses = Vec::new();
         for (words, terms, variant_weight) in [
             (true, &query.word_terms, 1.0),
             (false, &query.bigram_terms, BIGRAM_WEIGHT),
@@ -553,15 +553,14 @@ impl AlumniIndex {
                 for (field, boost) in FIELD_BOOSTS {
                     let pair = f.text(field);
                     let field = if words { pair.words } else { pair.bigrams };
-                    let term_query = TermQuery::new(Term::from_field_text(field, term), IndexRecordOption::WithFreqs);
-                    clauses.push((
-                        Occur::Should,
-                        Box::new(BoostQuery::new(Box::new(term_query), weight * boost * variant_weight)),
-                    ));
+                    clauses.push(gated::TextClause {
+                        term: Term::from_field_text(field, term),
+                        boost: weight * boost * variant_weight,
+                    });
                 }
             }
         }
-        (!clauses.is_empty()).then(|| BooleanQuery::new(clauses))
+        clauses
     }
 
     /// The whole query as one tantivy query: filters as zero-scoring MUST
@@ -579,8 +578,19 @@ impl AlumniIndex {
                 )
             })
             .collect();
-        if let Some(text) = self.text_query(query) {
-            clauses.push((Occur::Should, Box::new(text)));
+        let text: Vec<(Occur, Box<dyn Query>)> = self
+            .text_clauses(query)
+            .into_iter()
+            .map(|clause| {
+                let term_query = TermQuery::new(clause.term, IndexRecordOption::WithFreqs);
+                (
+                    Occur::Should,
+                    Box::new(BoostQuery::new(Box::new(term_query), clause.boost)) as Box<dyn Query>,
+                )
+            })
+            .collect();
+        if !text.is_empty() {
+            clauses.push((Occur::Should, Box::new(BooleanQuery::new(text))));
         }
         BooleanQuery::new(clauses)
     }
@@ -599,13 +609,8 @@ impl AlumniIndex {
 
     /// Retrieves the `pool` best alumni for `query` from `searcher`, and counts all eligible.
     pub fn retrieve(&self, searcher: &Searcher, query: &RetrievalQuery, pool: usize) -> Result<Retrieved, IndexError> {
-        let text_query = self.text_query(query);
-        let (total_eligible, top) = gated::top_filtered(
-            searcher,
-            text_query.as_ref().map(|q| q as &dyn Query),
-            &self.filter_terms(query),
-            pool,
-        )?;
+        let (total_eligible, top) =
+            gated::top_filtered(searcher, &self.text_clauses(query), &self.filter_terms(query), pool)?;
         let mut hits = Vec::with_capacity(top.len());
         let mut columns = HashMap::new();
         let mut id = String::new();
@@ -720,19 +725,20 @@ mod tests {
         }
         let searcher = index.searcher();
         assert!(searcher.segment_readers().len() > 1, "the test needs several segments");
-        for title in [
+        let titles = [
             "rust cloud",
             "sales marketing legal",
             "mentor",
             "robotics data design audit",
             "unknownword",
-        ] {
+        ];
+        for (title, pool) in titles.into_iter().flat_map(|t| [(t, 3), (t, 25), (t, 1000)]) {
             let query = RetrievalQuery::for_opportunity(&opportunity(title), &taxonomy, false, None);
-            let retrieved = index.retrieve(&searcher, &query, 25).unwrap();
+            let retrieved = index.retrieve(&searcher, &query, pool).unwrap();
             let (expected_count, expected_top) = searcher
                 .search(
                     &index.tantivy_query(&query),
-                    &(tantivy::collector::Count, TopDocs::with_limit(25).order_by_score()),
+                    &(tantivy::collector::Count, TopDocs::with_limit(pool).order_by_score()),
                 )
                 .unwrap();
             assert_eq!(retrieved.total_eligible, expected_count as u64, "{title}");

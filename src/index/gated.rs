@@ -329,8 +329,8 @@ fn max_score_segment(cursors: &mut [Cursor<'_>], filter: &SegmentFilter, segment
                 doc = cursor.postings.advance();
             }
         }
-        for word_index in 0..hit.len() {
-            let mut bits = std::mem::take(&mut hit[word_index]);
+        for (word_index, word) in hit.iter_mut().enumerate() {
+            let mut bits = std::mem::take(word);
             while bits != 0 {
                 let slot = word_index * 64 + bits.trailing_zeros() as usize;
                 bits &= bits - 1;

@@ -206,8 +206,13 @@ async fn deadlines_end_calls_with_deadline_exceeded() {
     assert_eq!(status.code(), Code::DeadlineExceeded, "{status:?}");
     drop(sender);
 
-    // Without a client deadline, the server's own limit (1 s here) ends it.
+    // Without a client deadline, the server's own limit (1 s here) ends a stream
+    // that stalls that long; what arrived before the stall is kept.
     let (sender, receiver) = tokio::sync::mpsc::channel::<proto::Alumnus>(1);
+    sender
+        .send(alumnus("before-stall", "Aiko", "Engineer", &[("rust", 3.0, 2024)]))
+        .await
+        .unwrap();
     let status = server
         .alumni
         .clone()
@@ -215,7 +220,39 @@ async fn deadlines_end_calls_with_deadline_exceeded() {
         .await
         .unwrap_err();
     assert_eq!(status.code(), Code::DeadlineExceeded, "{status:?}");
-    drop((sender, matcher));
+    drop(sender);
+    let kept = server
+        .alumni
+        .clone()
+        .get_alumnus(proto::GetAlumnusRequest {
+            id: "before-stall".into(),
+        })
+        .await;
+    assert!(kept.is_ok(), "{kept:?}");
+
+    // A stream that keeps sending runs past the server's limit: the limit bounds
+    // each wait for the next message, not a long import as a whole.
+    let (sender, receiver) = tokio::sync::mpsc::channel::<proto::Alumnus>(1);
+    let feeder = tokio::spawn(async move {
+        for i in 0..5 {
+            let id = format!("steady-{i}");
+            sender
+                .send(alumnus(&id, "Aiko", "Engineer", &[("rust", 3.0, 2024)]))
+                .await
+                .unwrap();
+            tokio::time::sleep(Duration::from_millis(350)).await;
+        }
+    });
+    let imported = server
+        .alumni
+        .clone()
+        .import_alumni(tokio_stream::wrappers::ReceiverStream::new(receiver))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(imported.imported_count, 5);
+    feeder.await.unwrap();
+    drop(matcher);
     server.stop().await;
 }
 

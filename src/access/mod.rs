@@ -163,6 +163,13 @@ pub enum Method {
 }
 
 impl Method {
+    /// Whether the client streams its request (an import): the server's call
+    /// duration limit then bounds each wait for the next message rather than
+    /// the whole call, whose length grows with what the client sends.
+    pub fn is_client_streaming(self) -> bool {
+        matches!(self, Method::ImportAlumni)
+    }
+
     /// All methods, for exhaustive policy tests.
     pub const ALL: [Method; 15] = [
         Method::UpsertAlumni,

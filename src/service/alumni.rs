@@ -48,7 +48,13 @@ impl AlumniService for Handlers {
             let mut pending: Vec<Alumnus> = Vec::with_capacity(IMPORT_CHUNK);
             let mut committed: u64 = 0;
             let mut position: u64 = 0;
-            while let Some(item) = stream.next().await {
+            loop {
+                let Ok(next) = tokio::time::timeout(scope.message_gap_limit, stream.next()).await else {
+                    // What arrived before the stall is kept, so the client can resume.
+                    write_chunk(&scope, std::mem::take(&mut pending)).await?;
+                    return Err(ServiceError::DeadlineExceeded);
+                };
+                let Some(item) = next else { break };
                 let item = item.map_err(ServiceError::Stream)?;
                 let path = format!("alumni[{position}]");
                 let mut violations = Violations::new();

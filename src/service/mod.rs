@@ -59,6 +59,8 @@ struct Shared {
 pub(crate) struct Scope {
     engine: Arc<Engine>,
     _permit: OwnedSemaphorePermit,
+    /// Longest wait for the next message of a client stream.
+    message_gap_limit: Duration,
 }
 
 impl Scope {
@@ -117,7 +119,11 @@ impl Handlers {
             key = tracing::field::Empty
         );
         let peer = request.remote_addr();
-        let deadline = call_deadline(request.metadata(), self.shared.max_call_duration, started);
+        let deadline = call_deadline(
+            request.metadata(),
+            (!method.is_client_streaming()).then_some(self.shared.max_call_duration),
+            started,
+        );
         let (metadata, _, message) = request.into_parts();
         let mut principal: Option<Principal> = None;
         let result = async {
@@ -142,6 +148,7 @@ impl Handlers {
                     Scope {
                         engine,
                         _permit: permit,
+                        message_gap_limit: self.shared.max_call_duration,
                     },
                     message,
                 )
@@ -152,6 +159,7 @@ impl Handlers {
                     .await
                     .map_err(|_| ServiceError::DeadlineExceeded)?,
                 Deadline::Passed => Err(ServiceError::DeadlineExceeded),
+                Deadline::None => work.await,
             }
         }
         .instrument(span.clone())
@@ -197,6 +205,8 @@ impl Handlers {
 enum Deadline {
     At(Instant),
     Passed,
+    /// Neither the client nor the server bounds the call as a whole.
+    None,
 }
 
 /// Margin by which our deadline precedes the client's, so the call ends with our
@@ -205,16 +215,19 @@ enum Deadline {
 const DEADLINE_MARGIN: Duration = Duration::from_millis(2);
 
 /// The earlier of the client's `grpc-timeout` and the server's limit.
-fn call_deadline(metadata: &MetadataMap, server_limit: Duration, started: Instant) -> Deadline {
+fn call_deadline(metadata: &MetadataMap, server_limit: Option<Duration>, started: Instant) -> Deadline {
     let client = metadata
         .get("grpc-timeout")
         .and_then(|value| value.to_str().ok())
         .and_then(parse_grpc_timeout);
-    match client {
-        Some(timeout) if timeout <= DEADLINE_MARGIN => Deadline::Passed,
-        Some(timeout) => Deadline::At(started + (timeout - DEADLINE_MARGIN).min(server_limit)),
-        None => Deadline::At(started + server_limit),
-    }
+    let limit = match (client, server_limit) {
+        (Some(timeout), _) if timeout <= DEADLINE_MARGIN => return Deadline::Passed,
+        (Some(timeout), Some(server)) => (timeout - DEADLINE_MARGIN).min(server),
+        (Some(timeout), None) => timeout - DEADLINE_MARGIN,
+        (None, Some(server)) => server,
+        (None, None) => return Deadline::None,
+    };
+    Deadline::At(started + limit)
 }
 
 /// Parses the gRPC `grpc-timeout` header: at most 8 digits and a unit
@@ -265,18 +278,30 @@ mod tests {
         let now = Instant::now();
         let mut metadata = MetadataMap::new();
         metadata.insert("grpc-timeout", "500m".parse().unwrap());
-        let Deadline::At(at) = call_deadline(&metadata, Duration::from_secs(60), now) else {
+        let Deadline::At(at) = call_deadline(&metadata, Some(Duration::from_secs(60)), now) else {
             panic!("a 500 ms deadline is not spent")
         };
         assert_eq!(at, now + Duration::from_millis(498));
-        let Deadline::At(at) = call_deadline(&metadata, Duration::from_millis(100), now) else {
+        let Deadline::At(at) = call_deadline(&metadata, Some(Duration::from_millis(100)), now) else {
             panic!("not spent")
         };
         assert_eq!(at, now + Duration::from_millis(100));
         metadata.insert("grpc-timeout", "1m".parse().unwrap());
         assert!(matches!(
-            call_deadline(&metadata, Duration::from_secs(60), now),
+            call_deadline(&metadata, Some(Duration::from_secs(60)), now),
             Deadline::Passed
         ));
+    }
+
+    #[test]
+    fn a_client_stream_is_bounded_only_by_the_client_deadline() {
+        let now = Instant::now();
+        let mut metadata = MetadataMap::new();
+        assert!(matches!(call_deadline(&metadata, None, now), Deadline::None));
+        metadata.insert("grpc-timeout", "5S".parse().unwrap());
+        let Deadline::At(at) = call_deadline(&metadata, None, now) else {
+            panic!("the client's deadline applies")
+        };
+        assert_eq!(at, now + Duration::from_millis(4998));
     }
 }

@@ -116,14 +116,26 @@ struct Fields {
     eligible_kind: Field,
 }
 
-/// Relative weight of a match in each text field.
-const FIELD_BOOSTS: [(TextField, f32); 5] = [
-    (TextField::Skills, 2.0),
-    (TextField::Titles, 1.5),
-    (TextField::Headline, 1.2),
-    (TextField::Experience, 1.0),
-    (TextField::Interests, 0.8),
+/// Relative weight of a match in each text field, and how many of the query's
+/// terms (heaviest first) are searched in it. The long free-text fields
+/// (position descriptions, interest statements) hold the longest posting lists,
+/// and matching an opportunity's every word against them added cost but no
+/// quality. On the judged evaluation set (`alumni-match eval --alumni 20000`)
+/// NDCG@10 was 0.940 with all 32 terms in every field, 0.937 with 8 and 0.941
+/// with 4 in those two; on the 1,000,000-alumnus benchmark, Match p50 at
+/// concurrency 1 went from 57.5 ms to 44.4 ms and 37.8 ms. They keep the
+/// heaviest terms (required skills first), so a skill named only in a
+/// description or an interest statement is still found.
+const FIELD_BOOSTS: [(TextField, f32, usize); 5] = [
+    (TextField::Skills, 2.0, MAX_QUERY_TERMS),
+    (TextField::Titles, 1.5, MAX_QUERY_TERMS),
+    (TextField::Headline, 1.2, MAX_QUERY_TERMS),
+    (TextField::Experience, 1.0, FREE_TEXT_QUERY_TERMS),
+    (TextField::Interests, 0.8, FREE_TEXT_QUERY_TERMS),
 ];
+
+/// Query terms searched in the long free-text fields (see [`FIELD_BOOSTS`]).
+const FREE_TEXT_QUERY_TERMS: usize = 4;
 
 #[derive(Debug, Clone, Copy)]
 enum TextField {
@@ -549,8 +561,11 @@ impl AlumniIndex {
             (true, &query.word_terms, 1.0),
             (false, &query.bigram_terms, BIGRAM_WEIGHT),
         ] {
-            for (term, weight) in terms {
-                for (field, boost) in FIELD_BOOSTS {
+            for (rank, (term, weight)) in terms.iter().enumerate() {
+                for (field, boost, max_terms) in FIELD_BOOSTS {
+                    if rank >= max_terms {
+                        continue;
+                    }
                     let pair = f.text(field);
                     let field = if words { pair.words } else { pair.bigrams };
                     clauses.push(gated::TextClause {

@@ -59,6 +59,12 @@ for label, row in (("Match c=1", c1), ("Match c=8", c8)):
         f"p99 {fmt(row.get('p99_ms'), 2)} ms, max {fmt(row.get('max_ms'), 2)} ms, {fmt(row.get('per_second'))} QPS, "
         f"{fmt(row.get('errors'), 0)} errors |"
     )
+retrieve = by.get("retrieve", {})
+print(
+    f"| retrieval stage alone (in process: BM25 with gates, top 300; {fmt(retrieve.get('calls'), 0)} queries) | "
+    f"p50 {fmt(retrieve.get('p50_ms'), 2)} ms, p99 {fmt(retrieve.get('p99_ms'), 2)} ms, max {fmt(retrieve.get('max_ms'), 2)} ms, "
+    f"{fmt(retrieve.get('per_second'))} QPS |"
+)
 rescore = by.get("rescore", {})
 print(f"| full re-score, shortlist 100 | {fmt(rescore.get('seconds'))} s, peak RSS {fmt(rescore.get('peak_rss_mib'), 0)} MiB |")
 startup = by.get("startup", {})
@@ -76,6 +82,10 @@ if baselines:
             f"{fmt(ours.get('p99_ms'), 2)} | {fmt(ours.get('max_ms'), 2)} | {fmt(ours.get('per_second'))} | "
             f"{fmt((startup.get('index_bytes') or 0) / 2**20)} | – |"
         )
+    print(
+        f"| alumni-match retrieval alone (in process) | 1 | – | {fmt(retrieve.get('p50_ms'), 2)} | "
+        f"{fmt(retrieve.get('p99_ms'), 2)} | {fmt(retrieve.get('max_ms'), 2)} | {fmt(retrieve.get('per_second'))} | – | – |"
+    )
     for (engine, c), (name, data) in sorted(baselines.items()):
         topk = os.path.join(baseline_dir, name + ".topk.jsonl")
         overlap = "–"
@@ -93,8 +103,8 @@ if baselines:
             f"{fmt(lat['p99'], 2)} | {fmt(lat['max'], 2)} | {fmt(data['qps'])} | {fmt(data['index_bytes'] / 2**20)} | {overlap} |"
         )
     print("\nRatios (alumni-match relative to each baseline; > 1 means alumni-match is better):\n")
-    print("| baseline | p50 c=1 | p99 c=1 | QPS c=8 | import |")
-    print("| --- | --- | --- | --- | --- |")
+    print("| baseline | p50 c=1 | p99 c=1 | QPS c=8 | import | retrieval alone p50 |")
+    print("| --- | --- | --- | --- | --- | --- |")
     for engine in ("lucene", "postgres", "sqlite"):
         b1 = baselines.get((engine, 1), (None, None))[1]
         b8 = baselines.get((engine, 8), (None, None))[1]
@@ -104,5 +114,6 @@ if baselines:
             f"| {engine} | {ratio(c1.get('p50_ms'), b1 and b1['latency_ms']['p50'], False)} | "
             f"{ratio(c1.get('p99_ms'), b1 and b1['latency_ms']['p99'], False)} | "
             f"{ratio(c8.get('per_second'), b8 and b8['qps'], True)} | "
-            f"{ratio(imp.get('searchable_per_second'), (b1 or b8)['import_docs_per_sec'], True)} |"
+            f"{ratio(imp.get('searchable_per_second'), (b1 or b8)['import_docs_per_sec'], True)} | "
+            f"{ratio(retrieve.get('p50_ms'), b1 and b1['latency_ms']['p50'], False)} |"
         )

@@ -9,7 +9,7 @@
 #   - import through ImportAlumni until durable and until searchable, server peak RSS;
 #   - Match over gRPC (explain = true, limit 50) with every open opportunity as the
 #     query: p50/p99/max at concurrency 1 and 8, QPS at 8;
-#   - retrieval alone (in process, no gRPC): `cargo bench --bench matching` reports it;
+#   - the retrieval stage alone (`bench retrieve`: in process, no gRPC, no re-ranking);
 #   - a full re-score of every open opportunity (shortlist 100): wall time, peak RSS;
 #   - start-up time of a server holding the data, and the index size on disk;
 # then runs the Lucene, PostgreSQL and SQLite FTS5 baselines (benches/baselines) on
@@ -114,6 +114,10 @@ echo "{\"what\":\"startup\",\"seconds\":$(echo "($t1 - $t0) / 1000000000" | bc -
 # alumni-match's own top 50 per query, for overlap with the baselines.
 client bench topk --out "$work/alumni-match.topk.jsonl" --queries "$queries" >&2
 stop_server
+
+# The retrieval stage alone, in process on the server's CPU (no gRPC, no records,
+# no re-ranking): what Lucene's query time compares with.
+"${server_cpu[@]}" "$bin" bench retrieve --data-dir "$state" --requests "$queries" >> "$results"
 
 if [[ -n $baselines ]]; then
     QUERIES=${QUERIES:-$queries} ENGINES=$baselines benches/baselines/run_all.sh "$data" "$work/baselines-$alumni" >&2

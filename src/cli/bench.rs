@@ -27,6 +27,25 @@ use crate::{
 /// What to measure.
 #[derive(Debug, clap::Subcommand)]
 pub enum BenchCommand {
+    /// Time the retrieval stage alone, in this process: the BM25 query with the
+    /// gates (top `retrieval_pool`) for each open stored opportunity in turn, with
+    /// no gRPC, no records read and no re-ranking, so that those costs can be
+    /// told apart from it. Opens a tenant's data directory with the default
+    /// configuration; no server may be using it.
+    Retrieve {
+        /// The server's data directory.
+        #[arg(long)]
+        data_dir: PathBuf,
+        /// The tenant whose index to query.
+        #[arg(long, default_value = "default")]
+        tenant: String,
+        /// Queries in all (0: one per open opportunity).
+        #[arg(long, default_value_t = 0)]
+        requests: usize,
+        /// Untimed queries first, to warm caches.
+        #[arg(long, default_value_t = 50)]
+        warmup: usize,
+    },
     /// Match every open stored opportunity in turn (their full text is the query)
     /// from `concurrency` closed-loop workers; print latency percentiles and QPS.
     Match {
@@ -99,6 +118,14 @@ struct Report {
 /// Runs a bench command.
 pub async fn run(command: BenchCommand) -> Result<(), CliError> {
     match command {
+        BenchCommand::Retrieve {
+            data_dir,
+            tenant,
+            requests,
+            warmup,
+        } => tokio::task::spawn_blocking(move || bench_retrieve(&data_dir, &tenant, requests, warmup))
+            .await
+            .map_err(|e| CliError::Client(format!("retrieval benchmark: {e}")))?,
         BenchCommand::Match {
             concurrency,
             requests,
@@ -130,6 +157,61 @@ async fn connect(connection: &Connection) -> Result<ClientChannel, CliError> {
 
 fn histogram() -> Result<Histogram<u64>, CliError> {
     Histogram::new_with_bounds(1, 600_000_000, 3).map_err(|e| CliError::Client(format!("histogram: {e}")))
+}
+
+fn bench_retrieve(data_dir: &std::path::Path, tenant: &str, requests: usize, warmup: usize) -> Result<(), CliError> {
+    use crate::{
+        domain::OpportunityStatus,
+        engine::{EngineConfig, MAX_LIST_PAGE_SIZE, Tenants},
+    };
+    let tenant = crate::access::TenantId::parse(tenant).map_err(|e| CliError::Client(e.to_string()))?;
+    let defaults = EngineConfig::new(data_dir);
+    let tenants = Tenants::new(EngineConfig {
+        taxonomy_path: Some(PathBuf::from("data/taxonomy/skills.tsv")),
+        japanese_dictionary: Some(PathBuf::from("data/ja-dict")),
+        ..defaults
+    });
+    let engine = tenants.engine(&tenant)?;
+    let mut opportunities = Vec::new();
+    let mut page_token = String::new();
+    loop {
+        let (page, next) =
+            engine.list_opportunities(None, Some(OpportunityStatus::Open), MAX_LIST_PAGE_SIZE, &page_token)?;
+        opportunities.extend(page.into_iter().map(|o| o.id));
+        if next.is_empty() {
+            break;
+        }
+        page_token = next;
+    }
+    if opportunities.is_empty() {
+        return Err(CliError::Client("no open opportunities to use as queries".into()));
+    }
+    let total = if requests == 0 { opportunities.len() } else { requests };
+    for i in 0..warmup.min(total) {
+        engine.retrieve_only(&opportunities[i % opportunities.len()])?;
+    }
+    let mut latencies = histogram()?;
+    let started = Instant::now();
+    for i in 0..total {
+        let call = Instant::now();
+        engine.retrieve_only(&opportunities[i % opportunities.len()])?;
+        latencies.saturating_record(call.elapsed().as_micros().max(1) as u64);
+    }
+    let seconds = started.elapsed().as_secs_f64();
+    tenants.shutdown();
+    print_report(&Report {
+        what: "retrieve",
+        concurrency: 1,
+        calls: latencies.len(),
+        errors: 0,
+        seconds,
+        per_second: latencies.len() as f64 / seconds,
+        p50_ms: latencies.value_at_quantile(0.5) as f64 / 1000.0,
+        p99_ms: latencies.value_at_quantile(0.99) as f64 / 1000.0,
+        max_ms: latencies.max() as f64 / 1000.0,
+        searchable_seconds: None,
+        searchable_per_second: None,
+    })
 }
 
 async fn bench_match(

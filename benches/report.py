@@ -43,7 +43,8 @@ if os.path.isdir(baseline_dir):
     for name in sorted(os.listdir(baseline_dir)):
         if name.endswith(".json") and "-c" in name and not name.endswith(".check.json"):
             data = json.load(open(os.path.join(baseline_dir, name), encoding="utf-8"))
-            baselines[(data["engine"].split()[0].lower(), data["concurrency"])] = (name[: -len(".json")], data)
+            engine = data["engine"].split()[0].lower().split("-")[0]
+            baselines[(engine, data["concurrency"])] = (name[: -len(".json")], data)
 
 imp = by.get("import", {})
 c1, c8 = by.get("match-c1", {}), by.get("match-c8", {})
@@ -99,13 +100,13 @@ if baselines:
                 overlap = fmt(json.loads(out.stdout).get("mean_overlap_at_k"), 3)
         lat = data["latency_ms"]
         print(
-            f"| {engine} ({data['queries']} queries) | {c} | {fmt(data['import_docs_per_sec'], 0)} | {fmt(lat['p50'], 2)} | "
+            f"| {data['engine'].split()[0]} ({data['queries']} queries) | {c} | {fmt(data['import_docs_per_sec'], 0)} | {fmt(lat['p50'], 2)} | "
             f"{fmt(lat['p99'], 2)} | {fmt(lat['max'], 2)} | {fmt(data['qps'])} | {fmt(data['index_bytes'] / 2**20)} | {overlap} |"
         )
     print("\nRatios (alumni-match relative to each baseline; > 1 means alumni-match is better):\n")
     print("| baseline | p50 c=1 | p99 c=1 | QPS c=8 | import | retrieval alone p50 |")
     print("| --- | --- | --- | --- | --- | --- |")
-    for engine in ("lucene", "postgres", "sqlite"):
+    for engine in ("lucene", "postgresql", "sqlite"):
         b1 = baselines.get((engine, 1), (None, None))[1]
         b8 = baselines.get((engine, 8), (None, None))[1]
         if not b1 and not b8:

@@ -99,7 +99,7 @@ done
 t0=$(date +%s.%N)
 client rescore --all --shortlist-size 100 >&2
 t1=$(date +%s.%N)
-echo "{\"what\":\"rescore\",\"seconds\":$(echo "$t1 - $t0" | bc),\"peak_rss_mib\":$(peak_rss_mib)}" >> "$results"
+echo "{\"what\":\"rescore\",\"seconds\":$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", b - a }'),\"peak_rss_mib\":$(peak_rss_mib)}" >> "$results"
 stop_server
 
 # Start-up of a server holding the data.
@@ -109,7 +109,7 @@ t0=$(date +%s%N)
 start_server
 wait_ready
 t1=$(date +%s%N)
-echo "{\"what\":\"startup\",\"seconds\":$(echo "($t1 - $t0) / 1000000000" | bc -l),\"index_bytes\":$index_bytes,\"store_bytes\":$store_bytes}" >> "$results"
+echo "{\"what\":\"startup\",\"seconds\":$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", (b - a) / 1e9 }'),\"index_bytes\":$index_bytes,\"store_bytes\":$store_bytes}" >> "$results"
 
 # alumni-match's own top 50 per query, for overlap with the baselines.
 client bench topk --out "$work/alumni-match.topk.jsonl" --queries "$queries" >&2

@@ -6,7 +6,8 @@
 #
 # Uses the data directory run.sh left ($BENCH_WORK/server-<alumni>), the server
 # pinned to CPU 0 and the load driver (Match, concurrency 1, explain, limit 50) to
-# CPU 1, like run.sh; `perf record` samples the server at 999 Hz. Needs perf
+# CPU 1, like run.sh; after 15 s of load (so the page cache is warm), `perf
+# record` samples the server at 999 Hz. Needs perf
 # (Debian's linux-perf). Writes perf.data under $BENCH_WORK.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -29,7 +30,7 @@ for _ in $(seq 1 600); do
 done
 client bench match --concurrency 1 --requests 100000 --warmup 50 >/dev/null 2>&1 &
 load=$!
-sleep 3
+sleep 15
 perf record -F 999 -g -p "$server" -o "$work/perf.data" -- sleep "$seconds" >&2 2>/dev/null
 kill "$load" 2>/dev/null || true
 echo "Server CPU by stage, Match at concurrency 1, $alumni alumni, $seconds s sampled:"

@@ -2,6 +2,7 @@
 # The end-to-end benchmark: one command, one table.
 #
 #   benches/run.sh [alumni] [opportunities]      default 100000 alumni, 10000 opportunities
+#   benches/run.sh all [opportunities]           100000, then 1000000 alumni
 #
 # For each run it generates the data set (fixed seed), starts a release server on
 # loopback in a fresh data directory (pinned to CPU 0 with taskset when there are
@@ -23,6 +24,13 @@
 # baseline run; default: one per open opportunity).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+if [[ ${1:-} == all ]]; then
+    # Both published sizes, one table each (BENCHMARKS.md).
+    benches/run.sh 100000 "${2:-10000}"
+    echo
+    benches/run.sh 1000000 "${2:-10000}"
+    exit
+fi
 root=$(pwd)
 alumni=${1:-100000}
 opportunities=${2:-10000}

@@ -115,6 +115,31 @@ struct Report {
     searchable_per_second: Option<f64>,
 }
 
+impl Report {
+    /// A report of timed calls: `latencies` in microseconds over `seconds` of wall time.
+    fn of_latencies(
+        what: &'static str,
+        concurrency: usize,
+        latencies: &Histogram<u64>,
+        errors: u64,
+        seconds: f64,
+    ) -> Self {
+        Self {
+            what,
+            concurrency,
+            calls: latencies.len(),
+            errors,
+            seconds,
+            per_second: latencies.len() as f64 / seconds,
+            p50_ms: latencies.value_at_quantile(0.5) as f64 / 1000.0,
+            p99_ms: latencies.value_at_quantile(0.99) as f64 / 1000.0,
+            max_ms: latencies.max() as f64 / 1000.0,
+            searchable_seconds: None,
+            searchable_per_second: None,
+        }
+    }
+}
+
 /// Runs a bench command.
 pub async fn run(command: BenchCommand) -> Result<(), CliError> {
     match command {
@@ -199,19 +224,7 @@ fn bench_retrieve(data_dir: &std::path::Path, tenant: &str, requests: usize, war
     }
     let seconds = started.elapsed().as_secs_f64();
     tenants.shutdown();
-    print_report(&Report {
-        what: "retrieve",
-        concurrency: 1,
-        calls: latencies.len(),
-        errors: 0,
-        seconds,
-        per_second: latencies.len() as f64 / seconds,
-        p50_ms: latencies.value_at_quantile(0.5) as f64 / 1000.0,
-        p99_ms: latencies.value_at_quantile(0.99) as f64 / 1000.0,
-        max_ms: latencies.max() as f64 / 1000.0,
-        searchable_seconds: None,
-        searchable_per_second: None,
-    })
+    print_report(&Report::of_latencies("retrieve", 1, &latencies, 0, seconds))
 }
 
 async fn bench_match(
@@ -282,20 +295,7 @@ async fn bench_match(
     let latencies = latencies.lock().map_err(|_| CliError::Client("poisoned".into()))?;
     let errors = errors.lock().map_err(|_| CliError::Client("poisoned".into()))?;
     let failed: u64 = errors.values().sum();
-    let report = Report {
-        what: "match",
-        concurrency,
-        calls: latencies.len(),
-        errors: failed,
-        seconds,
-        per_second: latencies.len() as f64 / seconds,
-        p50_ms: latencies.value_at_quantile(0.5) as f64 / 1000.0,
-        p99_ms: latencies.value_at_quantile(0.99) as f64 / 1000.0,
-        max_ms: latencies.max() as f64 / 1000.0,
-        searchable_seconds: None,
-        searchable_per_second: None,
-    };
-    print_report(&report)?;
+    print_report(&Report::of_latencies("match", concurrency, &latencies, failed, seconds))?;
     if failed > 0 {
         return Err(CliError::Client(format!("{failed} call(s) failed: {errors:?}")));
     }

@@ -187,15 +187,15 @@ fn histogram() -> Result<Histogram<u64>, CliError> {
 fn bench_retrieve(data_dir: &std::path::Path, tenant: &str, requests: usize, warmup: usize) -> Result<(), CliError> {
     use crate::{
         domain::OpportunityStatus,
-        engine::{EngineConfig, MAX_LIST_PAGE_SIZE, Tenants},
+        engine::{MAX_LIST_PAGE_SIZE, Tenants},
     };
     let tenant = crate::access::TenantId::parse(tenant).map_err(|e| CliError::Client(e.to_string()))?;
-    let defaults = EngineConfig::new(data_dir);
-    let tenants = Tenants::new(EngineConfig {
-        taxonomy_path: Some(PathBuf::from("data/taxonomy/skills.tsv")),
-        japanese_dictionary: Some(PathBuf::from("data/ja-dict")),
-        ..defaults
-    });
+    // The engine `serve` would open with its default configuration.
+    let config = super::config::ServeConfig {
+        data_dir: data_dir.to_path_buf(),
+        ..Default::default()
+    };
+    let tenants = Tenants::new(config.engine_config()?);
     let engine = tenants.engine(&tenant)?;
     let mut opportunities = Vec::new();
     let mut page_token = String::new();

@@ -552,8 +552,9 @@ impl AlumniIndex {
             .collect()
     }
 
-    /// The text part of `query`: every term in every field, boosted by the
-    /// term's weight, the field's boost and the analyzer's weight.
+    /// The text part of `query`: each term in each field that searches it (see
+    /// [`FIELD_BOOSTS`]), boosted by the term's weight, the field's boost and the
+    /// analyzer's weight.
     fn text_clauses(&self, query: &RetrievalQuery) -> Vec<gated::TextClause> {
         let f = &self.fields;
         let mut clauses = Vec::new();

@@ -7,7 +7,7 @@
 # The server is pinned to CPU 0 and h2load to CPU 1. Every request is the same
 # Match (the first open stored opportunity, explain on, limit 50): h2load cannot
 # vary the body, so this measures the transport and server at a steady query, not
-# the query mix of `alumni-match bench match`. h2load judges success by HTTP
+# the query mix of `alumni-match-tools bench match`. h2load judges success by HTTP
 # status alone; gRPC puts errors in trailers with HTTP 200, so the script first
 # checks the same call through the project's client (real grpc-status) and prints
 # the response bytes per request, which an error response would shrink.
@@ -19,10 +19,11 @@ concurrency=${3:-8}
 port=${BENCH_PORT:-50091}
 work=${BENCH_WORK:-/tmp/alumni-match-bench}
 bin=$(pwd)/target/release/alumni-match
+tools=$(pwd)/target/release/alumni-match-tools
 state=$work/server-$alumni
 [[ -d $state ]] || { echo "h2load: no $state; run benches/run.sh $alumni first" >&2; exit 1; }
 command -v h2load >/dev/null || { echo "h2load: install nghttp2-client (apt-get install nghttp2-client)" >&2; exit 1; }
-cargo build --release --locked >&2
+cargo build --release --locked --workspace >&2
 
 data=$(ls -d "$work"/data-"$alumni"-*-* | head -1)
 request=$work/match-request.bin
@@ -48,7 +49,7 @@ taskset -c 0 "$bin" serve --no-sample --data-dir "$state" --listen "127.0.0.1:$p
 server=$!
 trap 'kill -TERM $server 2>/dev/null || true; wait $server 2>/dev/null || true' EXIT
 for _ in $(seq 1 600); do
-    taskset -c 1 "$bin" bench match --server "http://127.0.0.1:$port" --data-dir "$state" --requests 1 --warmup 0 \
+    taskset -c 1 "$tools" bench match --server "http://127.0.0.1:$port" --data-dir "$state" --requests 1 --warmup 0 \
         >/dev/null 2>&1 && break
     sleep 0.1
 done

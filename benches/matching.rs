@@ -2,7 +2,7 @@
 //! stage alone, and retrieval plus re-ranking with explanations, on a generated
 //! data set of 20,000 alumni and 200 opportunities (seed 7).
 //!
-//! `cargo bench --bench matching`. The end-to-end figures (gRPC, concurrency, 1M
+//! `cargo bench -p alumni-match-tools --bench matching`. The end-to-end figures (gRPC, concurrency, 1M
 //! alumni, baselines) come from `benches/run.sh`.
 
 use std::{
@@ -13,10 +13,8 @@ use std::{
     },
 };
 
-use alumni_match::{
-    datagen::{GenConfig, Vocabulary, write_dataset},
-    engine::{Engine, EngineConfig, MatchOptions, MatchTarget},
-};
+use alumni_match_engine::engine::{Engine, EngineConfig, MatchOptions, MatchTarget};
+use alumni_match_tools::datagen::{GenConfig, Vocabulary, write_dataset};
 
 const ALUMNI: usize = 20_000;
 const OPPORTUNITIES: usize = 200;
@@ -49,10 +47,10 @@ fn fixture() -> &'static Fixture {
             ..GenConfig::default()
         };
         write_dataset(&vocabulary, &config, &data, |_| {}).expect("generate");
-        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let root = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../.."));
         let mut engine_config = EngineConfig::new(dir.path().join("engine"));
         engine_config.taxonomy_path = Some(root.join("data/taxonomy/skills.tsv"));
-        let dictionary = root.join(alumni_match::index::DEFAULT_DICTIONARY_DIR);
+        let dictionary = root.join(alumni_match_engine::index::DEFAULT_DICTIONARY_DIR);
         engine_config.japanese_dictionary = dictionary.exists().then_some(dictionary);
         let engine = Engine::open(engine_config).expect("engine");
         engine.load_dataset(&data).expect("load");

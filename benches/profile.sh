@@ -16,19 +16,21 @@ seconds=${2:-15}
 port=${BENCH_PORT:-50091}
 work=${BENCH_WORK:-/tmp/alumni-match-bench}
 bin=$(pwd)/target/release/alumni-match
+tools=$(pwd)/target/release/alumni-match-tools
 state=$work/server-$alumni
 [[ -d $state ]] || { echo "profile: no $state; run benches/run.sh $alumni first" >&2; exit 1; }
-cargo build --release --locked >&2
+cargo build --release --locked --workspace >&2
 
 taskset -c 0 "$bin" serve --no-sample --data-dir "$state" --listen "127.0.0.1:$port" --log warn 2>> "$work/server.log" &
 server=$!
 trap 'kill -TERM $server 2>/dev/null || true; wait $server 2>/dev/null || true' EXIT
 client() { taskset -c 1 "$bin" "$@" --server "http://127.0.0.1:$port" --data-dir "$state"; }
+driver() { taskset -c 1 "$tools" "$@" --server "http://127.0.0.1:$port" --data-dir "$state"; }
 for _ in $(seq 1 600); do
-    client bench match --requests 1 --warmup 0 >/dev/null 2>&1 && break
+    driver bench match --requests 1 --warmup 0 >/dev/null 2>&1 && break
     sleep 0.1
 done
-client bench match --concurrency 1 --requests 100000 --warmup 50 >/dev/null 2>&1 &
+driver bench match --concurrency 1 --requests 100000 --warmup 50 >/dev/null 2>&1 &
 load=$!
 sleep 15
 perf record -F 999 -g -p "$server" -o "$work/perf.data" -- sleep "$seconds" >&2 2>/dev/null

@@ -3,7 +3,7 @@
 
     report.py RESULTS.jsonl BASELINE_WORK_DIR OURS.topk.jsonl ALUMNI OPPORTUNITIES
 
-RESULTS.jsonl holds the JSON lines of `alumni-match bench ...` and run.sh's own
+RESULTS.jsonl holds the JSON lines of `alumni-match-tools bench ...` and run.sh's own
 measurements; BASELINE_WORK_DIR the outputs of benches/baselines/run_all.sh (absent
 or empty: no baselines).
 """

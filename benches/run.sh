@@ -40,18 +40,19 @@ work=${BENCH_WORK:-/tmp/alumni-match-bench}
 queries=${BENCH_QUERIES:-0}
 baselines=${BENCH_BASELINES-lucene postgres sqlite}
 bin=$root/target/release/alumni-match
+tools=$root/target/release/alumni-match-tools
 server_cpu=() client_cpu=()
 if command -v taskset >/dev/null && [[ $(nproc) -ge 2 ]]; then
     server_cpu=(taskset -c 0) client_cpu=(taskset -c 1)
 fi
 
 scripts/setup.sh --release >&2
-cargo build --release --locked >&2
+cargo build --release --locked --workspace >&2
 mkdir -p "$work"
 data=$work/data-$alumni-$opportunities-$seed
 if [[ ! -s $data/alumni.jsonl ]]; then
     echo "bench: generating $alumni alumni and $opportunities opportunities (seed $seed)" >&2
-    "$bin" gen --alumni "$alumni" --opportunities "$opportunities" --seed "$seed" --out "$data" >&2
+    "$tools" gen --alumni "$alumni" --opportunities "$opportunities" --seed "$seed" --out "$data" >&2
 fi
 state=$work/server-$alumni
 rm -rf "$state"
@@ -75,7 +76,7 @@ wait_ready() {
     # Ready = a Match over gRPC succeeds (the server answers only once its tenants
     # are open and their indexes caught up).
     for _ in $(seq 1 12000); do
-        if "$bin" bench match --server "http://127.0.0.1:$port" --data-dir "$state" --requests 1 --warmup 0 \
+        if "$tools" bench match --server "http://127.0.0.1:$port" --data-dir "$state" --requests 1 --warmup 0 \
             >/dev/null 2>&1; then
             return 0
         fi
@@ -85,6 +86,7 @@ wait_ready() {
     exit 1
 }
 client() { "${client_cpu[@]}" "$bin" "$@" --server "http://127.0.0.1:$port" --data-dir "$state"; }
+driver() { "${client_cpu[@]}" "$tools" "$@" --server "http://127.0.0.1:$port" --data-dir "$state"; }
 
 # Import into an empty server.
 start_server
@@ -94,13 +96,13 @@ for attempt in $(seq 1 600); do
     [[ $attempt == 600 ]] && { echo "bench: the server did not start" >&2; exit 1; }
     sleep 0.1
 done
-import=$(client bench import "$data/alumni.jsonl")
+import=$(driver bench import "$data/alumni.jsonl")
 echo "$import" >> "$results"
 echo "{\"what\":\"import_peak_rss_mib\",\"value\":$(peak_rss_mib)}" >> "$results"
 
 # Match at concurrency 1 and 8.
 for c in 1 8; do
-    client bench match --concurrency "$c" --requests "$queries" >> "$results"
+    driver bench match --concurrency "$c" --requests "$queries" >> "$results"
 done
 
 # Full re-score.
@@ -120,12 +122,12 @@ t1=$(date +%s%N)
 echo "{\"what\":\"startup\",\"seconds\":$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", (b - a) / 1e9 }'),\"index_bytes\":$index_bytes,\"store_bytes\":$store_bytes}" >> "$results"
 
 # alumni-match's own top 50 per query, for overlap with the baselines.
-client bench topk --out "$work/alumni-match.topk.jsonl" --queries "$queries" >&2
+driver bench topk --out "$work/alumni-match.topk.jsonl" --queries "$queries" >&2
 stop_server
 
 # The retrieval stage alone, in process on the server's CPU (no gRPC, no records,
 # no re-ranking): what Lucene's query time compares with.
-"${server_cpu[@]}" "$bin" bench retrieve --data-dir "$state" --requests "$queries" >> "$results"
+"${server_cpu[@]}" "$tools" bench retrieve --data-dir "$state" --requests "$queries" >> "$results"
 
 if [[ -n $baselines ]]; then
     QUERIES=${QUERIES:-$queries} ENGINES=$baselines benches/baselines/run_all.sh "$data" "$work/baselines-$alumni" >&2

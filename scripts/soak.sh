@@ -12,7 +12,7 @@ seconds=${1:-600}
 rate=${2:-25}
 port=${SOAK_PORT:-50079}
 scripts/setup.sh --release
-cargo build --release --locked
+cargo build --release --locked --workspace
 data=$(mktemp -d)
 trap 'kill "$server" 2>/dev/null || true; rm -rf "$data"' EXIT
 target/release/alumni-match serve --data-dir "$data" --listen "127.0.0.1:$port" --log warn \
@@ -25,7 +25,7 @@ for _ in $(seq 1 300); do
     sleep 0.2
 done
 status=0
-target/release/alumni-match soak --server "http://127.0.0.1:$port" --data-dir "$data" \
+target/release/alumni-match-tools soak --server "http://127.0.0.1:$port" --data-dir "$data" \
     --duration-secs "$seconds" --rate "$rate" --server-pid "$server" || status=$?
 kill -TERM "$server"
 if ! wait "$server"; then

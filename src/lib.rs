@@ -1,29 +1,20 @@
-//! alumni-match: an opportunity-matching engine for corporate alumni relations.
+//! alumni-match over gRPC: the public contract in `proto/`, the tonic service
+//! over the engine, and the server's configuration.
 //!
-//! Layers, each depending only on those above it in this list:
-//! - [`domain`]: alumni, opportunities and validation (no I/O);
-//! - [`access`]: tenants, roles, the methods each role may call, and API keys;
-//! - [`taxonomy`]: skill and text normalisation, aliases and related skills;
-//! - [`datagen`]: realistic synthetic alumni and opportunities from real vocabularies;
-//! - [`store`]: the redb system of record;
-//! - [`index`]: the tantivy index derived from the store;
-//! - [`ranking`]: features, per-kind models and explanations, scored with rayon;
-//! - [`engine`]: the store, index and ranking wired together behind one API;
-//! - [`eval`]: offline evaluation of the ranking on a generated, judged data set;
-//! - [`service`]: the tonic gRPC handlers, the only place that knows gRPC;
-//! - [`cli`]: the `alumni-match` command line.
+//! The engine ([`alumni_match_engine`]) knows nothing of gRPC; this crate is the
+//! only place that knows `tonic::Status`. Its modules:
+//! - [`proto`]: code generated from `proto/` (package `alumni.matching.v1`);
+//! - [`access`]: roles, the methods each role may call, and API keys;
+//! - [`service`]: handlers, authentication, limits, the access log, conversion
+//!   between protobuf and the engine's types, and error mapping;
+//! - [`config`]: the server's configuration (defaults, file, environment, flags).
 
 pub mod access;
-pub mod cli;
-pub mod datagen;
-pub mod domain;
-pub mod engine;
-pub mod eval;
-pub mod index;
-pub mod ranking;
+pub mod config;
 pub mod service;
-pub mod store;
-pub mod taxonomy;
+
+// The engine's layers under the names the service uses for them.
+pub(crate) use alumni_match_engine::{domain, engine, index, ranking};
 
 /// Code generated from `proto/` (package `alumni.matching.v1`).
 pub mod proto {

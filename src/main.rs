@@ -1,12 +1,20 @@
-//! The `alumni-match` binary: see `alumni-match --help`.
+//! The `alumni-match` binary: the server and the client commands; see
+//! `alumni-match --help`. Tools that are not part of the server (data generation,
+//! evaluation, load drivers) are the `alumni-match-tools` binary.
+
+mod cli;
 
 use clap::Parser;
+
+// The library's and the engine's modules under the names the command line uses.
+use alumni_match::{access, config, proto, service};
+use alumni_match_engine::{domain, engine, index};
 use tracing_subscriber::EnvFilter;
 
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
-    let cli = alumni_match::cli::Cli::parse();
-    if !matches!(cli.command, alumni_match::cli::Command::Serve(_)) {
+    let cli = cli::Cli::parse();
+    if !matches!(cli.command, cli::Command::Serve(_)) {
         restore_default_sigpipe();
     }
     let filter = EnvFilter::try_new(&cli.log).unwrap_or_else(|_| EnvFilter::new("info"));
@@ -14,7 +22,7 @@ async fn main() -> std::process::ExitCode {
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
         .init();
-    match alumni_match::cli::run(cli).await {
+    match cli::run(cli).await {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(error) => {
             eprintln!("error: {error}");

@@ -337,7 +337,7 @@ async fn japanese_profiles_are_found_by_japanese_and_english_queries() {
 
 /// Ranks a Kyoto and a Tokyo sales profile, identical but for the place, for an
 /// opening in Kyoto.
-async fn kyoto_ranking(config: alumni_match::engine::EngineConfig) -> Vec<String> {
+async fn kyoto_ranking(config: alumni_match_engine::engine::EngineConfig) -> Vec<String> {
     let mut server = TestServer::start_with(config).await;
     let mut tokyo = alumnus("a-tokyo", "佐藤 花子", "法人営業", &[("営業", 8.0, 2025)]);
     tokyo.positions[0].description = "東京都で法人営業を担当".into();

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Export an `alumni-match gen` dataset as flat TSV files for the full-text baselines.
+"""Export an `alumni-match-tools gen` dataset as flat TSV files for the full-text baselines.
 
     export.py --data DIR --out DIR [--taxonomy data/taxonomy/skills.tsv]
 

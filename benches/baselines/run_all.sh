@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs the full-text baselines on one `alumni-match gen` dataset.
+# Runs the full-text baselines on one `alumni-match-tools gen` dataset.
 #
 #   benches/baselines/run_all.sh <data-dir> <work-dir>
 #

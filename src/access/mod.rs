@@ -12,18 +12,17 @@
 
 mod keys;
 
-use std::fmt;
-
 use serde::{Deserialize, Serialize};
 
+pub use alumni_match_engine::engine::{InvalidTenant, TenantId};
 pub use keys::{ApiKeyRecord, IssuedKey, KeyFile, KeyRing, KeySet};
 
 /// Why an access decision or a key-file operation failed.
 #[derive(Debug, thiserror::Error)]
 pub enum AccessError {
     /// A tenant name that is not a valid directory-safe identifier.
-    #[error("invalid tenant {0:?}: use 1-63 of a-z, 0-9, '-' and '_', starting with a letter or digit")]
-    InvalidTenant(String),
+    #[error(transparent)]
+    InvalidTenant(#[from] InvalidTenant),
     /// The presented credential is not shaped like an API key.
     #[error("malformed API key")]
     MalformedKey,
@@ -44,59 +43,6 @@ pub enum AccessError {
     /// The operating system's random source failed.
     #[error("random source: {0}")]
     Random(String),
-}
-
-/// A validated tenant name; also the name of the tenant's directory.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(try_from = "String", into = "String")]
-pub struct TenantId(String);
-
-impl TenantId {
-    /// The tenant of a server without authentication, and of the sample data.
-    pub const DEFAULT: &'static str = "default";
-
-    /// Checks that `name` is safe as a directory name and unambiguous in logs.
-    pub fn parse(name: &str) -> Result<Self, AccessError> {
-        let valid = (1..=63).contains(&name.len())
-            && name
-                .bytes()
-                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_')
-            && name.as_bytes()[0].is_ascii_alphanumeric();
-        if valid {
-            Ok(Self(name.to_owned()))
-        } else {
-            Err(AccessError::InvalidTenant(name.to_owned()))
-        }
-    }
-
-    /// The default tenant.
-    pub fn default_tenant() -> Self {
-        Self(Self::DEFAULT.to_owned())
-    }
-
-    /// The name.
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-}
-
-impl fmt::Display for TenantId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl TryFrom<String> for TenantId {
-    type Error = AccessError;
-    fn try_from(value: String) -> Result<Self, Self::Error> {
-        Self::parse(&value)
-    }
-}
-
-impl From<TenantId> for String {
-    fn from(value: TenantId) -> Self {
-        value.0
-    }
 }
 
 /// What a key may do. Each role includes everything the roles before it may do.
@@ -271,26 +217,5 @@ mod tests {
         );
         assert!(!Role::Analyst.may_call(Method::DeleteAlumni));
         assert!(Method::ALL.iter().all(|m| Role::Admin.may_call(*m)));
-    }
-
-    #[test]
-    fn tenant_names_are_directory_safe() {
-        for good in ["acme", "a", "kairos-japan", "team_2", "0day"] {
-            assert!(TenantId::parse(good).is_ok(), "{good}");
-        }
-        for bad in [
-            "",
-            "Acme",
-            "../etc",
-            "a/b",
-            "-x",
-            "_x",
-            ".",
-            "a b",
-            "é",
-            &"x".repeat(64),
-        ] {
-            assert!(TenantId::parse(bad).is_err(), "{bad:?}");
-        }
     }
 }

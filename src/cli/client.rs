@@ -6,25 +6,22 @@ use std::{
     path::Path,
 };
 
-use indicatif::{ProgressBar, ProgressStyle};
+use indicatif::ProgressBar;
 use tonic::Code;
 use tonic_types::StatusExt;
 
-use super::{CliError, Connection, ImportKind};
+use super::{CliError, ImportKind};
 use crate::{
     domain::{Alumnus, Opportunity},
     proto::{
         self, alumni_service_client::AlumniServiceClient, match_request::Target,
         match_service_client::MatchServiceClient, opportunity_service_client::OpportunityServiceClient,
     },
-    service::{self, ClientChannel, convert},
+    service::{ClientChannel, Connection, convert, styled_bar},
 };
 
 async fn connect(connection: &Connection) -> Result<ClientChannel, CliError> {
-    let key = connection.api_key()?;
-    service::connect(&connection.server, key.as_deref(), connection.ca_certificate.as_deref())
-        .await
-        .map_err(CliError::Client)
+    connection.connect().await.map_err(CliError::Client)
 }
 
 /// Renders a status with its field violations, one per line.
@@ -36,17 +33,6 @@ fn describe(status: &tonic::Status) -> String {
         }
     }
     text
-}
-
-/// A progress bar with one of the CLI's templates (indicatif's syntax).
-pub(super) fn styled_bar(length: u64, template: &str) -> ProgressBar {
-    let bar = ProgressBar::new(length);
-    bar.set_style(
-        ProgressStyle::with_template(template)
-            .unwrap_or_else(|_| ProgressStyle::default_bar())
-            .progress_chars("=> "),
-    );
-    bar
 }
 
 fn progress_bar(total_bytes: u64, what: &str) -> ProgressBar {

@@ -1,9 +1,6 @@
 //! The `alumni-match` command line: the server and the tools around it.
 
-mod bench;
 mod client;
-pub mod config;
-mod soak;
 
 use std::{path::PathBuf, sync::Arc};
 
@@ -12,10 +9,10 @@ use serde::Serialize;
 
 use crate::{
     access::{KeyFile, KeyRing, KeySet, Role, TenantId},
+    config::{self, ServeConfig},
     engine::{Tenants, migrate_single_tenant_layout},
-    service::{self, AccessLog, Authentication, ServerOptions},
+    service::{self, ADMIN_KEY_FILE, AccessLog, Authentication, Connection, ServerOptions},
 };
-use config::ServeConfig;
 
 /// Opportunity matching for corporate alumni relations, over gRPC.
 #[derive(Debug, Parser)]
@@ -44,28 +41,6 @@ pub enum Command {
         #[command(flatten)]
         connection: Connection,
     },
-    /// Generate a deterministic synthetic dataset from the committed real vocabulary
-    /// (`alumni.jsonl`, `opportunities.jsonl`, `labels.jsonl`).
-    Gen {
-        /// Number of alumni.
-        #[arg(long, default_value_t = 2_000)]
-        alumni: usize,
-        /// Number of opportunities.
-        #[arg(long, default_value_t = 40)]
-        opportunities: usize,
-        /// Seed: the same seed gives byte-identical files.
-        #[arg(long, default_value_t = 42)]
-        seed: u64,
-        /// Share of Japanese-language profiles and opportunities, 0 to 1.
-        #[arg(long, default_value_t = 0.6)]
-        japanese_share: f64,
-        /// Output directory (created if missing).
-        #[arg(long)]
-        out: PathBuf,
-    },
-    /// Rebuild the committed files derived from the real reference data.
-    #[command(subcommand)]
-    Data(DataCommand),
     /// Re-score opportunities on the server and store their shortlists, with a
     /// progress bar.
     Rescore {
@@ -109,14 +84,6 @@ pub enum Command {
         #[command(flatten)]
         connection: Connection,
     },
-    /// Run a steady mixed load (matches, writes, deletes, re-scores) against a
-    /// running server for a fixed time; report latencies, errors and the server's
-    /// memory. Exits non-zero on any failed call.
-    Soak(soak::SoakArgs),
-    /// Load drivers of the end-to-end benchmark (`benches/run.sh`): JSON lines
-    /// with latency percentiles and rates.
-    #[command(subcommand)]
-    Bench(bench::BenchCommand),
     /// Make deleted alumni physically gone from the search index's files.
     Purge {
         #[command(flatten)]
@@ -126,49 +93,10 @@ pub enum Command {
     /// the change up within a second.
     #[command(subcommand)]
     Keys(KeysCommand),
-    /// Evaluate the ranking offline on a generated, judged data set: NDCG@10 and
-    /// P@10 of the model and of a BM25-only baseline per kind, and gate violations.
-    /// Exits non-zero on any gate violation (not when the model loses).
-    Eval(EvalArgs),
+    /// Build data files the server needs (the Japanese dictionary).
+    #[command(subcommand)]
+    Data(DataCommand),
 }
-
-/// How a client command reaches the server.
-#[derive(Debug, Clone, clap::Args)]
-pub struct Connection {
-    /// Server address; `https://` for a server with TLS.
-    #[arg(long, env = "ALUMNI_MATCH_SERVER", default_value = "http://127.0.0.1:50051")]
-    pub server: String,
-    /// API key [default: the admin key a local server wrote to <data-dir>/admin.key
-    /// at its first start].
-    #[arg(long, env = "ALUMNI_MATCH_API_KEY", hide_env_values = true)]
-    pub api_key: Option<String>,
-    /// Data directory of a local server, where its first-start admin key is.
-    #[arg(long, default_value = "alumni-data")]
-    pub data_dir: PathBuf,
-    /// PEM certificate of the authority that signed the server's certificate.
-    #[arg(long)]
-    pub ca_certificate: Option<PathBuf>,
-}
-
-impl Connection {
-    /// The key to send: the flag or environment, else the local admin key file if
-    /// there is one, else none (for a server without authentication).
-    pub fn api_key(&self) -> Result<Option<String>, CliError> {
-        if let Some(key) = &self.api_key {
-            return Ok(Some(key.trim().to_owned()));
-        }
-        let path = self.data_dir.join(ADMIN_KEY_FILE);
-        match std::fs::read_to_string(&path) {
-            Ok(text) => Ok(Some(text.trim().to_owned())),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-            Err(e) => Err(CliError::Client(format!("{}: {e}", path.display()))),
-        }
-    }
-}
-
-/// Where `serve` leaves the admin key it issues at first start, readable by its
-/// owner only, so local client commands work without copying it around.
-pub const ADMIN_KEY_FILE: &str = "admin.key";
 
 /// Subcommands of `keys`.
 #[derive(Debug, Subcommand)]
@@ -225,41 +153,6 @@ impl KeyFileArgs {
     }
 }
 
-/// Flags of `eval`.
-#[derive(Debug, clap::Args)]
-pub struct EvalArgs {
-    /// Number of alumni to generate.
-    #[arg(long, default_value_t = 5_000)]
-    pub alumni: usize,
-    /// Opportunities queried per kind.
-    #[arg(long, default_value_t = 25)]
-    pub opportunities_per_kind: usize,
-    /// Generator seed: the same seed gives the same judged set.
-    #[arg(long, default_value_t = 42)]
-    pub seed: u64,
-    /// Output format.
-    #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
-    pub format: OutputFormat,
-    /// Skill alias table used by the engine under evaluation.
-    #[arg(long, default_value = "data/taxonomy/skills.tsv")]
-    pub taxonomy_path: PathBuf,
-    /// Evaluate without the skill alias table.
-    #[arg(long, conflicts_with = "taxonomy_path")]
-    pub no_taxonomy: bool,
-    /// Ranking weight profiles (TOML) to evaluate [default: built-in data/ranking.toml].
-    #[arg(long)]
-    pub ranking_profiles_path: Option<PathBuf>,
-    /// Japanese dictionary built by `scripts/setup.sh`; bigrams only when missing.
-    #[arg(long, default_value = "data/ja-dict")]
-    pub ja_dictionary_path: PathBuf,
-    /// Also report NDCG with each model component removed in turn.
-    #[arg(long)]
-    pub ablation: bool,
-    /// Alumni re-ranked per query [default: the server's default].
-    #[arg(long)]
-    pub retrieval_pool: Option<usize>,
-}
-
 /// Output formats of `shortlist`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum ShortlistFormat {
@@ -271,36 +164,9 @@ pub enum ShortlistFormat {
     Json,
 }
 
-/// Output formats of `eval`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum OutputFormat {
-    /// A plain-text table.
-    Table,
-    /// Pretty-printed JSON, including per-query results.
-    Json,
-}
-
-/// Derivations from the real reference data (ESCO, O*NET, Sudachi, mimesis, IPADIC).
+/// Data files the server builds for itself.
 #[derive(Debug, Subcommand)]
 pub enum DataCommand {
-    /// Write `data/vocab/vocabulary.json`, the generator's vocabulary.
-    BuildVocabulary {
-        /// The reference data directory.
-        #[arg(long, default_value = "../shared/data")]
-        shared: PathBuf,
-        /// Output file.
-        #[arg(long, default_value = "data/vocab/vocabulary.json")]
-        out: PathBuf,
-    },
-    /// Write `data/taxonomy/skills.tsv`, the skill alias table.
-    BuildTaxonomy {
-        /// The reference data directory.
-        #[arg(long, default_value = "../shared/data")]
-        shared: PathBuf,
-        /// Output file.
-        #[arg(long, default_value = "data/taxonomy/skills.tsv")]
-        out: PathBuf,
-    },
     /// Build the Japanese morphological dictionary (not committed: ~50 MB) from the
     /// MeCab IPADIC sources of Debian's `mecab-ipadic` package.
     BuildJaDictionary {
@@ -391,24 +257,12 @@ pub enum CliError {
     /// The server failed.
     #[error(transparent)]
     Service(#[from] service::ServiceError),
-    /// Data generation or derivation failed.
-    #[error(transparent)]
-    Data(#[from] crate::datagen::GenError),
     /// The Japanese dictionary could not be built.
     #[error(transparent)]
     JapaneseDictionary(#[from] crate::index::JapaneseDictionaryError),
     /// A call to the server failed.
     #[error("{0}")]
     Client(String),
-    /// The evaluation could not be run.
-    #[error(transparent)]
-    Eval(#[from] crate::eval::EvalError),
-    /// Standard output could not be written.
-    #[error("writing the output: {0}")]
-    Output(std::io::Error),
-    /// The evaluation ran and found rankings that break the gates.
-    #[error("{0} gate violation(s): a ranking returned an alumnus who must not be matched")]
-    GateViolations(usize),
 }
 
 /// Runs a parsed command line.
@@ -429,35 +283,7 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
             connection,
         } => client::shortlist(&opportunity, format, &connection).await,
         Command::Purge { connection } => client::purge(&connection).await,
-        Command::Soak(args) => soak::run(args).await,
-        Command::Bench(command) => bench::run(command).await,
         Command::Keys(command) => keys(command),
-        Command::Gen {
-            alumni,
-            opportunities,
-            seed,
-            japanese_share,
-            out,
-        } => {
-            let config = crate::datagen::GenConfig {
-                alumni,
-                opportunities,
-                seed,
-                japanese_share,
-                ..crate::datagen::GenConfig::default()
-            };
-            generate(config, out).await
-        }
-        Command::Data(DataCommand::BuildVocabulary { shared, out }) => {
-            let stats = crate::datagen::build_vocabulary(&shared, &out)?;
-            println!("wrote {}: {stats:?}", out.display());
-            Ok(())
-        }
-        Command::Data(DataCommand::BuildTaxonomy { shared, out }) => {
-            let stats = crate::datagen::build_skill_taxonomy(&shared, &out)?;
-            println!("wrote {}: {stats:?}", out.display());
-            Ok(())
-        }
         Command::Data(DataCommand::BuildJaDictionary { source, out }) => {
             let started = std::time::Instant::now();
             let report =
@@ -481,69 +307,7 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
             explain,
             connection,
         } => client::match_table(&opportunity, limit, explain, &connection).await,
-        Command::Eval(args) => evaluate(args).await,
     }
-}
-
-async fn evaluate(args: EvalArgs) -> Result<(), CliError> {
-    let profiles = match &args.ranking_profiles_path {
-        Some(path) => {
-            let text = std::fs::read_to_string(path).map_err(|e| config::ConfigError::File {
-                path: path.display().to_string(),
-                message: e.to_string(),
-            })?;
-            crate::ranking::RankingProfiles::from_toml(&text).map_err(|e| config::ConfigError::File {
-                path: path.display().to_string(),
-                message: e.to_string(),
-            })?
-        }
-        None => crate::ranking::RankingProfiles::defaults(),
-    };
-    let mut eval_config = crate::eval::EvalConfig::new(args.alumni, args.opportunities_per_kind, args.seed);
-    eval_config.taxonomy_path = (!args.no_taxonomy).then_some(args.taxonomy_path);
-    eval_config.japanese_dictionary = args.ja_dictionary_path.exists().then_some(args.ja_dictionary_path);
-    eval_config.profiles = profiles;
-    eval_config.ablation = args.ablation;
-    if let Some(pool) = args.retrieval_pool {
-        eval_config.retrieval_pool = pool.max(1);
-    }
-    let report = tokio::task::spawn_blocking(move || crate::eval::run(&eval_config))
-        .await
-        .map_err(|e| CliError::Client(format!("evaluation task failed: {e}")))??;
-    let text = match args.format {
-        OutputFormat::Table => crate::eval::render_table(&report),
-        OutputFormat::Json => report.to_json()? + "\n",
-    };
-    // Written by hand rather than with print! so a closed pipe (`| head`) is an
-    // error, not a panic; and a reader that stopped early is no failure.
-    let mut stdout = std::io::stdout().lock();
-    match std::io::Write::write_all(&mut stdout, text.as_bytes()).and_then(|()| std::io::Write::flush(&mut stdout)) {
-        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => return Err(CliError::Output(e)),
-        _ => {}
-    }
-    if report.gate_violations > 0 {
-        return Err(CliError::GateViolations(report.gate_violations));
-    }
-    Ok(())
-}
-
-async fn generate(config: crate::datagen::GenConfig, out: PathBuf) -> Result<(), CliError> {
-    let vocabulary = crate::datagen::Vocabulary::embedded()?;
-    let bar = client::styled_bar(
-        config.alumni as u64,
-        "alumni [{bar:40}] {pos}/{len} ({per_sec}, eta {eta})",
-    );
-    let progress = bar.clone();
-    let stats = tokio::task::spawn_blocking(move || {
-        crate::datagen::write_dataset(&vocabulary, &config, &out, |done| progress.set_position(done as u64))
-            .map(|stats| (stats, out))
-    })
-    .await
-    .map_err(|e| CliError::Client(format!("generator task failed: {e}")))?;
-    bar.finish_and_clear();
-    let (stats, out) = stats?;
-    println!("wrote {}: {stats:?}", out.display());
-    Ok(())
 }
 
 async fn serve(args: ServeArgs) -> Result<(), CliError> {
@@ -667,7 +431,7 @@ fn keys(command: KeysCommand) -> Result<(), CliError> {
             label,
             file,
         } => {
-            let tenant = TenantId::parse(&tenant)?;
+            let tenant = TenantId::parse(&tenant).map_err(crate::access::AccessError::from)?;
             let key_file = file.key_file()?;
             let issued = key_file.issue(tenant, role, &label)?;
             eprintln!(

@@ -30,7 +30,7 @@ use tracing::Instrument;
 
 pub use access_log::{AccessLog, AccessRecord};
 pub use auth::{ApiKeyInterceptor, Authentication};
-pub use client::{ClientChannel, connect};
+pub use client::{ADMIN_KEY_FILE, ClientChannel, Connection, connect, styled_bar};
 pub use error::{ERROR_DOMAIN, ServiceError};
 pub use server::{ServerOptions, TlsFiles, serve};
 

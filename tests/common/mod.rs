@@ -6,12 +6,14 @@
 use std::{net::SocketAddr, path::Path, sync::Arc, time::Duration};
 
 use alumni_match::{
-    engine::{EngineConfig, Tenants},
     proto::{
         self, alumni_service_client::AlumniServiceClient, match_service_client::MatchServiceClient,
         opportunity_service_client::OpportunityServiceClient,
     },
     service::{self, Authentication, ClientChannel, ServerOptions},
+};
+use alumni_match_engine::{
+    engine::{EngineConfig, Tenants},
     taxonomy::Taxonomy,
 };
 use tokio::{net::TcpListener, sync::oneshot, task::JoinHandle};
@@ -41,8 +43,8 @@ pub fn engine_config(dir: &Path) -> EngineConfig {
 /// The Japanese dictionary `scripts/setup.sh` builds. Tests run with it, as the
 /// server does; a missing one fails loudly instead of testing the fallback.
 pub fn japanese_dictionary() -> std::path::PathBuf {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join(alumni_match::index::DEFAULT_DICTIONARY_DIR);
-    if let Err(error) = alumni_match::index::JapaneseMorphology::load(&dir) {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join(alumni_match_engine::index::DEFAULT_DICTIONARY_DIR);
+    if let Err(error) = alumni_match_engine::index::JapaneseMorphology::load(&dir) {
         panic!("{error}\nThe Japanese dictionary is built by scripts/setup.sh; run it before the tests.");
     }
     dir

@@ -4,7 +4,7 @@ use super::*;
 use crate::domain::{Consent, Departure, Interests};
 
 fn taxonomy() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("data/taxonomy/skills.tsv")
+    PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../..")).join("data/taxonomy/skills.tsv")
 }
 
 #[test]

@@ -1,4 +1,4 @@
-//! `alumni-match soak`: a steady mixed load against a running server (imports,
+//! `alumni-match-tools soak`: a steady mixed load against a running server (imports,
 //! matches, re-scores and deletes) for a fixed time, counting every non-OK status
 //! and sampling the server's resident memory, to show that nothing fails and that
 //! memory levels off.
@@ -13,7 +13,7 @@ use std::{
 use hdrhistogram::Histogram;
 use tokio::sync::Semaphore;
 
-use super::{CliError, Connection};
+use crate::{ToolError as CliError, service::Connection};
 use crate::{
     domain::Alumnus,
     proto::{
@@ -117,7 +117,7 @@ impl Tally {
 /// Runs the soak and prints the report; fails if any call failed.
 pub async fn run(args: SoakArgs) -> Result<(), CliError> {
     let templates = load_templates(&args.alumni)?;
-    let key = args.connection.api_key()?;
+    let key = args.connection.api_key().map_err(CliError::Client)?;
     let channel = service::connect(
         &args.connection.server,
         key.as_deref(),

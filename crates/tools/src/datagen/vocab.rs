@@ -14,7 +14,7 @@ use super::GenError;
 pub const VOCABULARY_FORMAT: u32 = 1;
 
 /// The committed vocabulary, as compiled into the crate.
-const EMBEDDED: &str = include_str!("../../data/vocab/vocabulary.json");
+const EMBEDDED: &str = include_str!("../../../../data/vocab/vocabulary.json");
 
 /// Everything the generator needs, derived from ESCO, O*NET, Sudachi and mimesis.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -7,7 +7,7 @@ use serde::Deserialize;
 use crate::domain::OpportunityKind;
 
 /// The default profiles, `data/ranking.toml`, compiled in so the binary works anywhere.
-pub const DEFAULT_PROFILES_TOML: &str = include_str!("../../data/ranking.toml");
+pub const DEFAULT_PROFILES_TOML: &str = include_str!("../../../../data/ranking.toml");
 
 /// One term of the score. Every component is a feature in [0, 1]; which ones a
 /// kind uses, and how much, is its weight profile.

@@ -14,7 +14,7 @@ use crate::domain::{
 };
 
 fn repo() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+    PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../.."))
 }
 
 /// The real data beside the repository (as in CI and fresh clones).
@@ -47,7 +47,7 @@ fn committed_taxonomy_is_what_the_real_data_derives() {
     let committed = fs::read_to_string(repo().join("data/taxonomy/skills.tsv")).expect("committed");
     assert!(
         fresh == committed,
-        "data/taxonomy/skills.tsv is stale: run `alumni-match data build-taxonomy --shared ../shared/data`"
+        "data/taxonomy/skills.tsv is stale: run `alumni-match-tools data build-taxonomy --shared ../shared/data`"
     );
 }
 
@@ -66,7 +66,7 @@ fn committed_vocabulary_is_what_the_real_data_derives() {
     assert_eq!(
         fresh,
         vocab(),
-        "data/vocab/vocabulary.json is stale: run `alumni-match data build-vocabulary --shared ../shared/data`"
+        "data/vocab/vocabulary.json is stale: run `alumni-match-tools data build-vocabulary --shared ../shared/data`"
     );
 }
 
@@ -79,7 +79,7 @@ fn committed_sample_is_what_the_generator_writes() {
         let committed = fs::read(repo().join("data/sample").join(file)).expect("committed file");
         assert!(
             fresh == committed,
-            "data/sample/{file} is stale: run `alumni-match gen --alumni 2000 --opportunities 40 --seed 42 --out data/sample`"
+            "data/sample/{file} is stale: run `alumni-match-tools gen --alumni 2000 --opportunities 40 --seed 42 --out data/sample`"
         );
     }
 }

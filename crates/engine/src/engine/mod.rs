@@ -8,6 +8,7 @@
 mod indexer;
 mod paging;
 mod rescore;
+mod tenant_id;
 mod tenants;
 
 use std::{
@@ -29,16 +30,15 @@ use crate::{
         validation::{MAX_BATCH_ITEMS, validate_alumnus, validate_opportunity},
     },
     index::{AlumniIndex, IndexError, JapaneseMorphology, PurgeReport, RetrievalQuery},
-    ranking::{
-        self, PoolEntry, PreparedOpportunity, RankingContext, RankingProfiles, ScoredCandidate,
-        assignment::{AssignmentProblem, assign_optimal},
-    },
+    ranking::{self, PoolEntry, PreparedOpportunity, RankingContext, RankingProfiles, ScoredCandidate},
     store::{OpportunityFilter, Store, StoreError},
     taxonomy::{Taxonomy, TaxonomyError},
 };
+use alumni_match_assignment::{AssignmentProblem, assign_optimal};
 use indexer::{Indexer, Signal};
 pub use paging::PageToken;
 pub use rescore::{DEFAULT_SHORTLIST_SIZE, JobState, RescoreProgress, RescoreRequest, ShortlistView, from_entry};
+pub use tenant_id::{InvalidTenant, TenantId};
 pub use tenants::{Tenants, migrate_single_tenant_layout};
 
 /// Candidates per page when the request does not say.

@@ -6,7 +6,6 @@
 //! features are computed in parallel with rayon, and the score is the weighted
 //! sum of the kind's components, so every explanation adds up to the score.
 
-pub mod assignment;
 pub mod career;
 pub mod features;
 pub mod model;

@@ -10,7 +10,7 @@ pub fn render_table(report: &EvalReport) -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,
-        "alumni-match eval: {} alumni, {} opportunities per kind ({} generated), seed {}, taxonomy {}",
+        "alumni-match-tools eval: {} alumni, {} opportunities per kind ({} generated), seed {}, taxonomy {}",
         report.alumni,
         report.opportunities_per_kind,
         report.opportunities_generated,

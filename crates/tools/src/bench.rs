@@ -1,4 +1,4 @@
-//! `alumni-match bench`: the end-to-end load driver of `benches/run.sh`. A tonic
+//! `alumni-match-tools bench`: the end-to-end load driver of `benches/run.sh`. A tonic
 //! client in its own process, so client work never shares the server's runtime;
 //! latencies go into an HDR histogram and every call's grpc-status is checked.
 
@@ -14,7 +14,7 @@ use std::{
 use hdrhistogram::Histogram;
 use serde::Serialize;
 
-use super::{CliError, Connection};
+use crate::{ToolError as CliError, service::Connection};
 use crate::{
     domain::{Alumnus, OpportunityKind},
     proto::{
@@ -174,7 +174,7 @@ pub async fn run(command: BenchCommand) -> Result<(), CliError> {
 }
 
 async fn connect(connection: &Connection) -> Result<ClientChannel, CliError> {
-    let key = connection.api_key()?;
+    let key = connection.api_key().map_err(CliError::Client)?;
     service::connect(&connection.server, key.as_deref(), connection.ca_certificate.as_deref())
         .await
         .map_err(CliError::Client)

@@ -10,8 +10,7 @@ use std::{
     sync::{Arc, Mutex},
 };
 
-use super::{Engine, EngineConfig, EngineError};
-use crate::access::TenantId;
+use super::{Engine, EngineConfig, EngineError, TenantId};
 
 /// The engines of all tenants, opened on first use.
 pub struct Tenants {

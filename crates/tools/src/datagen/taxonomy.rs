@@ -539,7 +539,7 @@ mod tests {
     }
 
     fn committed() -> Taxonomy {
-        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("data/taxonomy/skills.tsv");
+        let path = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../..")).join("data/taxonomy/skills.tsv");
         Taxonomy::load(&path).expect("committed taxonomy loads")
     }
 

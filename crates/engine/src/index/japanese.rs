@@ -455,7 +455,7 @@ impl Tokenizer for JapaneseTokenizer {
 /// it is missing: tests that need it must not pass by skipping.
 #[cfg(test)]
 pub(crate) fn test_morphology() -> JapaneseMorphology {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join(DEFAULT_DICTIONARY_DIR);
+    let dir = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../..")).join(DEFAULT_DICTIONARY_DIR);
     match JapaneseMorphology::load(&dir) {
         Ok(morphology) => morphology,
         Err(error) => panic!("{error}\nThe Japanese dictionary is built by scripts/setup.sh; run it first."),

@@ -54,7 +54,7 @@ pub const BIGRAM_WEIGHT: f32 = 0.4;
 /// weight first), so a 20,000-character description cannot make a query of
 /// thousands of clauses. Each term is a clause in five fields, and retrieval
 /// cost grows with the clauses' posting lists: on the judged evaluation set
-/// (`alumni-match eval --alumni 20000`) NDCG@10 was 0.939 with 64 terms, 0.940
+/// (`alumni-match-tools eval --alumni 20000`) NDCG@10 was 0.939 with 64 terms, 0.940
 /// with 32 and 0.931 with 16.
 pub const MAX_QUERY_TERMS: usize = 32;
 
@@ -120,7 +120,7 @@ struct Fields {
 /// terms (heaviest first) are searched in it. The long free-text fields
 /// (position descriptions, interest statements) hold the longest posting lists,
 /// and matching an opportunity's every word against them added cost but no
-/// quality. On the judged evaluation set (`alumni-match eval --alumni 20000`)
+/// quality. On the judged evaluation set (`alumni-match-tools eval --alumni 20000`)
 /// NDCG@10 was 0.940 with all 32 terms in every field, 0.937 with 8 and 0.941
 /// with 4 in those two; on the 1,000,000-alumnus benchmark, Match p50 at
 /// concurrency 1 went from 57.5 ms to 44.4 ms and 37.8 ms. They keep the

@@ -11,6 +11,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         "proto/alumni/matching/v1/alumni_service.proto",
         "proto/alumni/matching/v1/opportunity_service.proto",
         "proto/alumni/matching/v1/match_service.proto",
+        "proto/alumni/matching/v1/admin_service.proto",
     ];
     for file in files {
         println!("cargo:rerun-if-changed={file}");
@@ -23,6 +24,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         prost::Message::encode_to_vec(&descriptors),
     )?;
     tonic_prost_build::configure()
+        // Undecodable requests answer INVALID_ARGUMENT (see src/service/codec.rs).
+        .codec_path("crate::service::codec::StrictCodec")
         .build_client(true)
         .build_server(true)
         .compile_fds(descriptors)?;

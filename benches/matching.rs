@@ -13,7 +13,7 @@ use std::{
     },
 };
 
-use alumni_match_engine::engine::{Engine, EngineConfig, MatchOptions, MatchTarget};
+use alumni_match_engine::engine::{Cancellation, Engine, EngineConfig, MatchOptions, MatchTarget};
 use alumni_match_tools::datagen::{GenConfig, Vocabulary, write_dataset};
 
 const ALUMNI: usize = 20_000;
@@ -102,6 +102,7 @@ fn match_top50(bencher: divan::Bencher) {
                     limit: 50,
                     ..Default::default()
                 },
+                &Cancellation::new(),
             )
             .expect("match")
     });

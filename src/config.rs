@@ -1,7 +1,11 @@
 //! Server configuration: defaults, then an optional TOML file, then
 //! `ALUMNI_MATCH_*` environment variables, then command-line flags.
 
-use std::{net::SocketAddr, path::PathBuf, time::Duration};
+use std::{
+    net::SocketAddr,
+    path::{Path, PathBuf},
+    time::Duration,
+};
 
 use figment::{
     Figment,
@@ -11,8 +15,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::{
     engine::EngineConfig,
+    limits,
     ranking::RankingProfiles,
-    service::{AccessLog, ServerOptions, TlsFiles},
+    service::{AccessLog, AdmissionLimits, ServerOptions, TlsFiles, server},
 };
 
 /// Everything `alumni-match serve` can be told. Every key can be set in the TOML
@@ -49,8 +54,27 @@ pub struct ServeConfig {
     pub request_timeout_secs: u64,
     /// How long shutdown waits for in-flight calls, in seconds.
     pub shutdown_grace_secs: u64,
-    /// Calls served at once; further calls get RESOURCE_EXHAUSTED.
+    /// Unary calls served at once; further calls get RESOURCE_EXHAUSTED.
     pub max_concurrent_calls: usize,
+    /// Unary calls one tenant may have in flight.
+    pub max_concurrent_calls_per_tenant: usize,
+    /// Unary calls one API key may have in flight.
+    pub max_concurrent_calls_per_key: usize,
+    /// Streams (imports, re-scores, backups) served at once, from a pool of their
+    /// own so they never take the permits unary calls need.
+    pub max_concurrent_streams: usize,
+    /// Streams one tenant may have open.
+    pub max_concurrent_streams_per_tenant: usize,
+    /// Streams one API key may have open.
+    pub max_concurrent_streams_per_key: usize,
+    /// Longest an import stream may go without sending an item, in seconds.
+    pub stream_idle_timeout_secs: u64,
+    /// Check every page of each tenant's store at start-up.
+    pub verify_store_at_start: bool,
+    /// Where relative data paths (`taxonomy_path`, `ja_dictionary_path`,
+    /// `sample_dir`) are found [default: the working directory, else beside the
+    /// installed binary].
+    pub data_root: Option<PathBuf>,
     /// `api-keys` (default): every call needs a key from the key file.
     /// `none`: every call acts as admin of the default tenant; refused unless the
     /// server listens on loopback.
@@ -79,6 +103,7 @@ pub enum AuthMode {
 
 impl Default for ServeConfig {
     fn default() -> Self {
+        let admission = AdmissionLimits::default();
         Self {
             listen: SocketAddr::from(([127, 0, 0, 1], 50051)),
             data_dir: PathBuf::from("alumni-data"),
@@ -86,14 +111,22 @@ impl Default for ServeConfig {
             taxonomy_path: Some(PathBuf::from("data/taxonomy/skills.tsv")),
             ja_dictionary_path: Some(PathBuf::from(crate::index::DEFAULT_DICTIONARY_DIR)),
             ranking_profiles_path: None,
-            retrieval_pool: 300,
-            index_commit_interval_ms: 250,
-            indexer_threads: 1,
-            indexer_memory_mb: 128,
-            max_message_bytes: 16 * 1024 * 1024,
-            request_timeout_secs: 60,
-            shutdown_grace_secs: 10,
-            max_concurrent_calls: 64,
+            retrieval_pool: limits::DEFAULT_RETRIEVAL_POOL,
+            index_commit_interval_ms: limits::DEFAULT_COMMIT_INTERVAL.as_millis() as u64,
+            indexer_threads: limits::DEFAULT_INDEXER_THREADS,
+            indexer_memory_mb: limits::DEFAULT_INDEXER_MEMORY_BYTES / (1024 * 1024),
+            max_message_bytes: server::DEFAULT_MAX_MESSAGE_BYTES,
+            request_timeout_secs: server::DEFAULT_REQUEST_TIMEOUT.as_secs(),
+            shutdown_grace_secs: server::DEFAULT_SHUTDOWN_GRACE.as_secs(),
+            max_concurrent_calls: admission.calls,
+            max_concurrent_calls_per_tenant: admission.calls_per_tenant,
+            max_concurrent_calls_per_key: admission.calls_per_key,
+            max_concurrent_streams: admission.streams,
+            max_concurrent_streams_per_tenant: admission.streams_per_tenant,
+            max_concurrent_streams_per_key: admission.streams_per_key,
+            stream_idle_timeout_secs: server::DEFAULT_STREAM_IDLE_TIMEOUT.as_secs(),
+            verify_store_at_start: true,
+            data_root: None,
             auth: AuthMode::ApiKeys,
             api_keys_path: None,
             access_log: true,
@@ -158,14 +191,82 @@ impl ServeConfig {
             None => RankingProfiles::defaults(),
         };
         let mut engine = EngineConfig::new(&self.data_dir);
-        engine.taxonomy_path = self.taxonomy_path.clone();
-        engine.japanese_dictionary = self.ja_dictionary_path.clone();
+        engine.taxonomy_path = self
+            .taxonomy_path
+            .as_deref()
+            .map(|path| self.resolve_data_path(path, "taxonomy_path"))
+            .transpose()?;
+        engine.japanese_dictionary = self
+            .ja_dictionary_path
+            .as_deref()
+            .map(|path| self.resolve_data_path(path, "ja_dictionary_path"))
+            .transpose()?;
+        engine.verify_store_at_open = self.verify_store_at_start;
         engine.profiles = profiles;
         engine.retrieval_pool = self.retrieval_pool;
         engine.commit_interval = Duration::from_millis(self.index_commit_interval_ms);
         engine.indexer_threads = self.indexer_threads;
         engine.indexer_memory_bytes = self.indexer_memory_mb.max(16) * 1024 * 1024;
         Ok(engine)
+    }
+
+    /// The sample dataset directory, found like the other data paths; `None` when
+    /// none is configured or it is nowhere to be found.
+    pub fn sample_dir(&self) -> Option<PathBuf> {
+        let path = self.sample_dir.as_deref()?;
+        match self.resolve_data_path(path, "sample_dir") {
+            Ok(found) => Some(found),
+            Err(error) => {
+                tracing::warn!(%error, "no sample dataset");
+                None
+            }
+        }
+    }
+
+    /// Finds a data file named by a relative path: under `data_root` when set,
+    /// else in the working directory, else beside the installed binary (its
+    /// directory and the two above it, which covers `target/release/`, and
+    /// `share/alumni-match/` next to a `bin/`). An absolute path is taken as it
+    /// is. A server started from another directory thus finds the project's data
+    /// instead of running without it; when nothing is found the error names every
+    /// place that was tried.
+    pub fn resolve_data_path(&self, path: &Path, key: &str) -> Result<PathBuf, ConfigError> {
+        if path.is_absolute() {
+            return if path.exists() {
+                Ok(path.to_owned())
+            } else {
+                Err(ConfigError::Invalid(format!("{key} = {}: not found", path.display())))
+            };
+        }
+        let mut bases: Vec<PathBuf> = Vec::new();
+        match &self.data_root {
+            Some(root) => bases.push(root.clone()),
+            None => {
+                bases.push(PathBuf::from("."));
+                if let Some(exe_dir) = std::env::current_exe()
+                    .ok()
+                    .and_then(|exe| exe.parent().map(Path::to_owned))
+                {
+                    bases.extend(exe_dir.ancestors().take(3).map(Path::to_owned));
+                    if let Some(prefix) = exe_dir.parent() {
+                        bases.push(prefix.join("share").join("alumni-match"));
+                    }
+                }
+            }
+        }
+        for base in &bases {
+            let candidate = base.join(path);
+            if candidate.exists() {
+                return Ok(candidate);
+            }
+        }
+        let tried: Vec<String> = bases.iter().map(|b| b.join(path).display().to_string()).collect();
+        Err(ConfigError::Invalid(format!(
+            "{key} = {}: not found (tried {}); start the server from the project directory, or set data_root \
+             (ALUMNI_MATCH_DATA_ROOT) to it, or give {key} as an absolute path",
+            path.display(),
+            tried.join(", ")
+        )))
     }
 
     /// The API key file.
@@ -195,8 +296,16 @@ impl ServeConfig {
         Ok(ServerOptions {
             max_message_bytes: self.max_message_bytes,
             request_timeout: Duration::from_secs(self.request_timeout_secs.max(1)),
+            stream_idle_timeout: Duration::from_secs(self.stream_idle_timeout_secs.max(1)),
             shutdown_grace: Duration::from_secs(self.shutdown_grace_secs),
-            max_concurrent_calls: self.max_concurrent_calls.max(1),
+            admission: AdmissionLimits {
+                calls: self.max_concurrent_calls,
+                calls_per_tenant: self.max_concurrent_calls_per_tenant,
+                calls_per_key: self.max_concurrent_calls_per_key,
+                streams: self.max_concurrent_streams,
+                streams_per_tenant: self.max_concurrent_streams_per_tenant,
+                streams_per_key: self.max_concurrent_streams_per_key,
+            },
             access_log,
             tls: self.tls_files()?,
         })
@@ -237,5 +346,34 @@ mod tests {
         std::fs::write(&file, "retreival_pool = 3\n").unwrap();
         assert!(ServeConfig::load(Some(&file), Flags { retrieval_pool: None }).is_err());
         assert!(ServeConfig::load(Some(&dir.path().join("missing.toml")), Flags { retrieval_pool: None }).is_err());
+    }
+}
+
+#[cfg(test)]
+mod data_path_tests {
+    use super::*;
+
+    #[test]
+    fn relative_data_paths_are_found_under_data_root_and_missing_ones_name_where_they_were_sought() {
+        let root = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(root.path().join("data/taxonomy")).unwrap();
+        std::fs::write(root.path().join("data/taxonomy/skills.tsv"), "x\t\t\n").unwrap();
+        let config = ServeConfig {
+            data_root: Some(root.path().to_owned()),
+            ..ServeConfig::default()
+        };
+        let found = config
+            .resolve_data_path(Path::new("data/taxonomy/skills.tsv"), "taxonomy_path")
+            .unwrap();
+        assert_eq!(found, root.path().join("data/taxonomy/skills.tsv"));
+        let error = config
+            .resolve_data_path(Path::new("data/ja-dict"), "ja_dictionary_path")
+            .unwrap_err()
+            .to_string();
+        assert!(error.contains("data/ja-dict") && error.contains("data_root"), "{error}");
+        assert!(
+            config.engine_config().is_err(),
+            "a missing dictionary refuses the configuration"
+        );
     }
 }

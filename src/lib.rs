@@ -14,7 +14,7 @@ pub mod config;
 pub mod service;
 
 // The engine's layers under the names the service uses for them.
-pub(crate) use alumni_match_engine::{domain, engine, index, ranking};
+pub(crate) use alumni_match_engine::{domain, engine, index, limits, ranking, store};
 
 /// Code generated from `proto/` (package `alumni.matching.v1`).
 pub mod proto {

@@ -9,8 +9,9 @@ use std::{path::Path, sync::Arc, time::Duration};
 use alumni_match::{
     access::{KeyFile, KeyRing, Method, Role, TenantId},
     proto::{
-        self, OpportunityKind, alumni_service_client::AlumniServiceClient, match_request::Target,
-        match_service_client::MatchServiceClient, opportunity_service_client::OpportunityServiceClient,
+        self, OpportunityKind, admin_service_client::AdminServiceClient, alumni_service_client::AlumniServiceClient,
+        match_request::Target, match_service_client::MatchServiceClient,
+        opportunity_service_client::OpportunityServiceClient,
     },
     service::{self, Authentication, ClientChannel, ServerOptions},
 };
@@ -22,6 +23,7 @@ struct Api {
     alumni: AlumniServiceClient<ClientChannel>,
     opportunities: OpportunityServiceClient<ClientChannel>,
     matcher: MatchServiceClient<ClientChannel>,
+    admin: AdminServiceClient<ClientChannel>,
 }
 
 impl Api {
@@ -32,7 +34,8 @@ impl Api {
         Self {
             alumni: AlumniServiceClient::new(channel.clone()),
             opportunities: OpportunityServiceClient::new(channel.clone()),
-            matcher: MatchServiceClient::new(channel),
+            matcher: MatchServiceClient::new(channel.clone()),
+            admin: AdminServiceClient::new(channel),
         }
     }
 
@@ -497,6 +500,14 @@ async fn invoke(api: &mut Api, method: Method) -> Code {
                 })
                 .await,
         ),
+        Method::Backup => {
+            let outcome = async {
+                let mut stream = api.admin.backup(proto::BackupRequest {}).await?.into_inner();
+                while stream.message().await?.is_some() {}
+                Ok::<_, Status>(())
+            };
+            code(outcome.await)
+        }
     }
 }
 

@@ -221,6 +221,9 @@ fn key_id(presented: &str) -> Option<&str> {
 pub struct KeyRing {
     file: KeyFile,
     state: RwLock<(Vec<u8>, KeySet)>,
+    /// Bumped whenever the active keys change, so a long call (an import stream)
+    /// re-checks its key only when something changed.
+    generation: std::sync::atomic::AtomicU64,
 }
 
 impl KeyRing {
@@ -231,6 +234,7 @@ impl KeyRing {
         Ok(Self {
             file,
             state: RwLock::new((bytes, keys)),
+            generation: std::sync::atomic::AtomicU64::new(0),
         })
     }
 
@@ -247,6 +251,7 @@ impl KeyRing {
             state.0 = bytes;
             if let Ok(records) = &parsed {
                 state.1 = KeySet::new(records.clone());
+                self.generation.fetch_add(1, std::sync::atomic::Ordering::AcqRel);
             }
         }
         parsed.map(|_| true)
@@ -255,6 +260,16 @@ impl KeyRing {
     /// The number of active keys.
     pub fn active_keys(&self) -> usize {
         self.state.read().map(|s| s.1.len()).unwrap_or(0)
+    }
+
+    /// A number that changes whenever the active keys change.
+    pub fn generation(&self) -> u64 {
+        self.generation.load(std::sync::atomic::Ordering::Acquire)
+    }
+
+    /// Whether the key with this public id is still active (not revoked).
+    pub fn is_active(&self, key_id: &str) -> bool {
+        self.state.read().is_ok_and(|state| state.1.active.contains_key(key_id))
     }
 
     /// Resolves a presented key.

@@ -106,18 +106,73 @@ pub enum Method {
     GetRescoreJob,
     /// `MatchService.GetShortlist`
     GetShortlist,
+    /// `AdminService.Backup`: a consistent copy of the tenant's store.
+    Backup,
+}
+
+/// How a method's messages flow, which decides which concurrency pool it takes
+/// a permit from and how its deadline applies.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Streaming {
+    /// One request, one response.
+    Unary,
+    /// The client streams its request (an import).
+    Client,
+    /// The server streams its response (re-score progress, a backup).
+    Server,
 }
 
 impl Method {
-    /// Whether the client streams its request (an import): the server's call
-    /// duration limit then bounds each wait for the next message rather than
-    /// the whole call, whose length grows with what the client sends.
+    /// How the method's messages flow. For a client stream (an import) the
+    /// server's call duration limit bounds each wait for the next message rather
+    /// than the whole call, whose length grows with what the client sends.
+    pub fn streaming(self) -> Streaming {
+        match self {
+            Method::ImportAlumni => Streaming::Client,
+            Method::Rescore | Method::Backup => Streaming::Server,
+            _ => Streaming::Unary,
+        }
+    }
+
+    /// Whether the client streams its request.
     pub fn is_client_streaming(self) -> bool {
-        matches!(self, Method::ImportAlumni)
+        self.streaming() == Streaming::Client
+    }
+
+    /// The gRPC service the method belongs to, fully qualified.
+    pub fn service(self) -> &'static str {
+        match self {
+            Method::UpsertAlumni
+            | Method::ImportAlumni
+            | Method::DeleteAlumni
+            | Method::GetAlumnus
+            | Method::PurgeDeleted => "alumni.matching.v1.AlumniService",
+            Method::UpsertOpportunities
+            | Method::GetOpportunity
+            | Method::ListOpportunities
+            | Method::CloseOpportunity => "alumni.matching.v1.OpportunityService",
+            Method::Match
+            | Method::MatchForAlumnus
+            | Method::AssignMentors
+            | Method::Rescore
+            | Method::GetRescoreJob
+            | Method::GetShortlist => "alumni.matching.v1.MatchService",
+            Method::Backup => "alumni.matching.v1.AdminService",
+        }
+    }
+
+    /// The method of an HTTP/2 request path (`/package.Service/Method`); `None`
+    /// for paths that are not one of the API's methods (health, reflection,
+    /// unknown ones).
+    pub fn from_path(path: &str) -> Option<Self> {
+        let (service, name) = path.strip_prefix('/')?.split_once('/')?;
+        Self::ALL
+            .into_iter()
+            .find(|m| m.name() == name && m.service() == service)
     }
 
     /// All methods, for exhaustive policy tests.
-    pub const ALL: [Method; 15] = [
+    pub const ALL: [Method; 16] = [
         Method::UpsertAlumni,
         Method::ImportAlumni,
         Method::DeleteAlumni,
@@ -133,6 +188,7 @@ impl Method {
         Method::Rescore,
         Method::GetRescoreJob,
         Method::GetShortlist,
+        Method::Backup,
     ];
 
     /// The least role that may call the method.
@@ -150,7 +206,8 @@ impl Method {
             | Method::GetAlumnus
             | Method::PurgeDeleted
             | Method::UpsertOpportunities
-            | Method::CloseOpportunity => Role::Admin,
+            | Method::CloseOpportunity
+            | Method::Backup => Role::Admin,
         }
     }
 
@@ -172,6 +229,7 @@ impl Method {
             Method::Rescore => "Rescore",
             Method::GetRescoreJob => "GetRescoreJob",
             Method::GetShortlist => "GetShortlist",
+            Method::Backup => "Backup",
         }
     }
 }
@@ -217,5 +275,26 @@ mod tests {
         );
         assert!(!Role::Analyst.may_call(Method::DeleteAlumni));
         assert!(Method::ALL.iter().all(|m| Role::Admin.may_call(*m)));
+        assert!(
+            !Role::Analyst.may_call(Method::Backup),
+            "a backup holds departure details"
+        );
+    }
+
+    #[test]
+    fn methods_are_found_by_their_request_path() {
+        for method in Method::ALL {
+            let path = format!("/{}/{}", method.service(), method.name());
+            assert_eq!(Method::from_path(&path), Some(method), "{path}");
+        }
+        for other in [
+            "/grpc.health.v1.Health/Check",
+            "/alumni.matching.v1.MatchService/Nope",
+            "/alumni.matching.v1.AlumniService/Match",
+            "Match",
+            "",
+        ] {
+            assert_eq!(Method::from_path(other), None, "{other}");
+        }
     }
 }

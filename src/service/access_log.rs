@@ -7,7 +7,10 @@ use std::{
     io::Write,
     net::SocketAddr,
     path::{Path, PathBuf},
-    sync::{Arc, Mutex},
+    sync::{
+        Arc, Mutex,
+        atomic::{AtomicBool, AtomicU64, Ordering},
+    },
 };
 
 use serde::Serialize;
@@ -36,10 +39,40 @@ pub struct AccessRecord<'a> {
 }
 
 /// Where access records go: a file, appended to, or nowhere.
+///
+/// A record that cannot be written (a full disk) is counted, and said so in the
+/// server log when the first one is lost; once writing works again, a gap record
+/// (`{"time":…,"event":"gap","lost":N}`) says how many records are missing, so
+/// an auditor reading the file sees the hole instead of silence.
 #[derive(Clone, Default)]
 pub struct AccessLog {
     file: Option<Arc<Mutex<File>>>,
     path: Option<PathBuf>,
+    lost: Arc<AtomicU64>,
+    /// Whether a failed write left part of a line behind.
+    partial: Arc<AtomicBool>,
+}
+
+/// Writes all of `bytes`, or says how many were written before the error.
+fn write_counted(file: &mut File, bytes: &[u8]) -> Result<(), (std::io::Error, usize)> {
+    let mut written = 0;
+    while written < bytes.len() {
+        match file.write(&bytes[written..]) {
+            Ok(0) => return Err((std::io::Error::from(std::io::ErrorKind::WriteZero), written)),
+            Ok(n) => written += n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err((e, written)),
+        }
+    }
+    Ok(())
+}
+
+/// A gap in the access log: records lost while it could not be written.
+#[derive(Debug, Serialize)]
+struct GapRecord<'a> {
+    time: &'a str,
+    event: &'static str,
+    lost: u64,
 }
 
 impl AccessLog {
@@ -55,6 +88,8 @@ impl AccessLog {
         Ok(Self {
             file: Some(Arc::new(Mutex::new(options.open(path)?))),
             path: Some(path.to_owned()),
+            lost: Arc::new(AtomicU64::new(0)),
+            partial: Arc::new(AtomicBool::new(false)),
         })
     }
 
@@ -68,9 +103,14 @@ impl AccessLog {
         self.path.as_deref()
     }
 
+    /// Records lost since the last successful write (see [`AccessLog`]).
+    pub fn lost(&self) -> u64 {
+        self.lost.load(Ordering::Acquire)
+    }
+
     /// Writes one record as one line. One `write` per line on an append-mode file
-    /// keeps lines whole even with concurrent writers; a failed write is reported
-    /// in the server log and does not fail the call.
+    /// keeps lines whole even with concurrent writers; a failed write is counted
+    /// and reported (see [`AccessLog`]) and does not fail the call.
     pub fn record(&self, record: &AccessRecord<'_>) {
         let Some(file) = &self.file else { return };
         let mut line = match serde_json::to_vec(record) {
@@ -81,12 +121,44 @@ impl AccessLog {
             }
         };
         line.push(b'\n');
-        let written = match file.lock() {
-            Ok(mut file) => file.write_all(&line),
-            Err(_) => Err(std::io::Error::other("access log lock poisoned")),
+        let Ok(mut file) = file.lock() else {
+            tracing::error!("access log lock poisoned");
+            return;
         };
-        if let Err(error) = written {
-            tracing::error!(%error, "cannot write the access log");
+        let lost = self.lost.load(Ordering::Acquire);
+        if lost > 0 {
+            let gap = serde_json::to_vec(&GapRecord {
+                time: &record.time,
+                event: "gap",
+                lost,
+            })
+            .map(|mut gap| {
+                gap.push(b'\n');
+                // A line cut short by the failure gets its end here, so the gap
+                // record starts a line of its own.
+                if self.partial.load(Ordering::Acquire) {
+                    gap.insert(0, b'\n');
+                }
+                gap
+            });
+            if let Ok(gap) = gap
+                && file.write_all(&gap).is_ok()
+            {
+                self.lost.store(0, Ordering::Release);
+                self.partial.store(false, Ordering::Release);
+                tracing::warn!(
+                    lost,
+                    "the access log can be written again; records lost meanwhile are marked by a gap record"
+                );
+            }
+        }
+        if let Err((error, written)) = write_counted(&mut file, &line) {
+            if written > 0 {
+                self.partial.store(true, Ordering::Release);
+            }
+            if self.lost.fetch_add(1, Ordering::AcqRel) == 0 {
+                tracing::error!(%error, "cannot write the access log; records are lost until it can be written again");
+            }
         }
     }
 }

@@ -3,11 +3,7 @@
 
 use std::sync::Arc;
 
-use tonic::{
-    Request, Status,
-    metadata::{AsciiMetadataValue, MetadataMap},
-    service::Interceptor,
-};
+use tonic::{Request, Status, metadata::AsciiMetadataValue, service::Interceptor};
 
 use crate::access::{KeyRing, Principal};
 
@@ -32,34 +28,69 @@ pub enum Authentication {
 pub enum AuthFailure {
     /// No key in the request.
     Missing,
+    /// An `authorization` header that is not `Bearer <key>` (or not text).
+    MalformedHeader,
     /// A key that is malformed, unknown or revoked.
     Invalid,
 }
 
 impl Authentication {
-    /// The principal of a request.
-    pub(super) fn authenticate(&self, metadata: &MetadataMap) -> Result<Principal, AuthFailure> {
+    /// The principal of a request, from its headers.
+    pub(crate) fn authenticate(&self, headers: &http::HeaderMap) -> Result<Principal, AuthFailure> {
         let ring = match self {
             Authentication::Disabled => return Ok(Principal::unauthenticated_local()),
             Authentication::ApiKeys(ring) => ring,
         };
-        let presented = presented_key(metadata).ok_or(AuthFailure::Missing)?;
+        let presented = presented_key(headers)?;
         ring.verify(presented).map_err(|error| {
             // Which check failed is for the operator, not for whoever is guessing keys.
             tracing::debug!(reason = %error, "API key refused");
             AuthFailure::Invalid
         })
     }
+
+    /// Whether the key a call was admitted with is still active: a long call (an
+    /// import stream) asks before each item it writes, so a revocation ends it.
+    /// `last_generation` remembers the key file's generation at the last check,
+    /// so the lookup happens only when the key file changed.
+    pub(crate) fn still_valid(&self, principal: &Principal, last_generation: &mut u64) -> bool {
+        match self {
+            Authentication::Disabled => true,
+            Authentication::ApiKeys(ring) => {
+                let generation = ring.generation();
+                if generation == *last_generation {
+                    return true;
+                }
+                *last_generation = generation;
+                ring.is_active(&principal.key_id)
+            }
+        }
+    }
+
+    /// The key file's generation now (see [`Authentication::still_valid`]).
+    pub(crate) fn generation(&self) -> u64 {
+        match self {
+            Authentication::Disabled => 0,
+            Authentication::ApiKeys(ring) => ring.generation(),
+        }
+    }
 }
 
 /// The key in `authorization: Bearer …` or `x-api-key`.
-fn presented_key(metadata: &MetadataMap) -> Option<&str> {
-    if let Some(value) = metadata.get(AUTHORIZATION) {
-        let value = value.to_str().ok()?.trim();
-        let (scheme, key) = value.split_once(' ')?;
-        return scheme.eq_ignore_ascii_case("bearer").then(|| key.trim());
+fn presented_key(headers: &http::HeaderMap) -> Result<&str, AuthFailure> {
+    if let Some(value) = headers.get(AUTHORIZATION) {
+        let value = value.to_str().map_err(|_| AuthFailure::MalformedHeader)?.trim();
+        let (scheme, key) = value.split_once(' ').ok_or(AuthFailure::MalformedHeader)?;
+        return if scheme.eq_ignore_ascii_case("bearer") && !key.trim().is_empty() {
+            Ok(key.trim())
+        } else {
+            Err(AuthFailure::MalformedHeader)
+        };
     }
-    metadata.get(API_KEY_HEADER)?.to_str().ok().map(str::trim)
+    match headers.get(API_KEY_HEADER) {
+        Some(value) => value.to_str().map(str::trim).map_err(|_| AuthFailure::MalformedHeader),
+        None => Err(AuthFailure::Missing),
+    }
 }
 
 /// Attaches an API key to every call of a tonic client.
@@ -96,8 +127,8 @@ impl Interceptor for ApiKeyInterceptor {
 mod tests {
     use super::*;
 
-    fn metadata(pairs: &[(&'static str, &str)]) -> MetadataMap {
-        let mut map = MetadataMap::new();
+    fn headers(pairs: &[(&'static str, &str)]) -> http::HeaderMap {
+        let mut map = http::HeaderMap::new();
         for (name, value) in pairs {
             map.insert(*name, value.parse().unwrap());
         }
@@ -105,18 +136,23 @@ mod tests {
     }
 
     #[test]
-    fn keys_are_read_from_either_header() {
+    fn keys_are_read_from_either_header_and_a_bad_header_is_told_apart_from_none() {
         assert_eq!(
-            presented_key(&metadata(&[("authorization", "Bearer amk_x")])),
-            Some("amk_x")
+            presented_key(&headers(&[("authorization", "Bearer amk_x")])),
+            Ok("amk_x")
         );
         assert_eq!(
-            presented_key(&metadata(&[("authorization", "bearer  amk_x ")])),
-            Some("amk_x")
+            presented_key(&headers(&[("authorization", "bearer  amk_x ")])),
+            Ok("amk_x")
         );
-        assert_eq!(presented_key(&metadata(&[("x-api-key", "amk_y")])), Some("amk_y"));
-        assert_eq!(presented_key(&metadata(&[("authorization", "Basic abc")])), None);
-        assert_eq!(presented_key(&metadata(&[("authorization", "amk_x")])), None);
-        assert_eq!(presented_key(&metadata(&[])), None);
+        assert_eq!(presented_key(&headers(&[("x-api-key", "amk_y")])), Ok("amk_y"));
+        for malformed in ["Basic abc", "amk_x", "Bearer  "] {
+            assert_eq!(
+                presented_key(&headers(&[("authorization", malformed)])),
+                Err(AuthFailure::MalformedHeader),
+                "{malformed:?}"
+            );
+        }
+        assert_eq!(presented_key(&headers(&[])), Err(AuthFailure::Missing));
     }
 }

@@ -1,13 +1,21 @@
-//! The one place where protobuf messages and domain types meet.
+//! The one place where protobuf messages and the engine's types meet.
 //!
-//! Proto to domain is fallible: enum numbers, dates and timestamps are parsed
-//! here and every problem is reported as a field violation with its request path.
+//! Proto to domain is fallible: enum numbers, dates and timestamps are parsed,
+//! every limit is checked (repeated fields included, so no request costs more
+//! than its limits allow), and every problem is reported as a field violation
+//! with its request path. Requests are converted and validated here, once; the
+//! engine takes them as given.
 
 use crate::{
     domain::{
         self, DateError, EmploymentType, OpportunityKind, OpportunityStatus, PartialDate, SkillLevel, Violations,
         WorkMode,
+        validation::{MAX_BATCH_ITEMS, validate_alumnus, validate_opportunity},
     },
+    engine::{
+        MAX_MATCH_LIMIT, MatchOptions, MatchTarget, PageToken, validate_alumni_batch, validate_opportunity_batch,
+    },
+    limits::{MAX_KINDS_PER_REQUEST, MAX_WEIGHT_OVERRIDES},
     proto,
     ranking::ScoredCandidate,
 };
@@ -159,25 +167,33 @@ fn employment_to_proto(employment: Option<EmploymentType>) -> i32 {
     }) as i32
 }
 
-/// Parses a list of enum values in which UNSPECIFIED is not allowed.
-fn enum_list<T>(
+/// Most values in a list of enum values (open_to, employment types, work modes):
+/// no enum has more than six, so a longer list is refused rather than walked.
+const MAX_ENUM_LIST: usize = 16;
+
+/// Parses a list of enum values in which UNSPECIFIED is not allowed; a value
+/// listed twice is kept once.
+fn enum_list<T: PartialEq>(
     values: &[i32],
     field: &str,
     violations: &mut Violations,
     parse: impl Fn(i32, &str, &mut Violations) -> Option<T>,
 ) -> Vec<T> {
-    values
-        .iter()
-        .enumerate()
-        .filter_map(|(i, &v)| {
-            let at = format!("{field}[{i}]");
-            if v == 0 {
-                violations.add(at, "must not be UNSPECIFIED");
-                return None;
-            }
-            parse(v, &at, violations)
-        })
-        .collect()
+    violations.check_count(field, values.len(), MAX_ENUM_LIST);
+    let mut parsed = Vec::new();
+    for (i, &v) in values.iter().enumerate().take(MAX_ENUM_LIST) {
+        let at = format!("{field}[{i}]");
+        if v == 0 {
+            violations.add(at, "must not be UNSPECIFIED");
+            continue;
+        }
+        if let Some(value) = parse(v, &at, violations)
+            && !parsed.contains(&value)
+        {
+            parsed.push(value);
+        }
+    }
+    parsed
 }
 
 /// Converts an alumnus from the API, reporting problems under `path`.
@@ -479,6 +495,121 @@ pub fn candidate_to_proto(rank: u32, c: ScoredCandidate, explain: bool) -> proto
         missing_required_skills,
         reason: c.reason,
     }
+}
+
+/// The alumni of an `UpsertAlumniRequest`, converted and validated: every
+/// problem of every item is reported at once, under `alumni[i]`.
+pub fn upsert_alumni_request(request: proto::UpsertAlumniRequest) -> Result<Vec<domain::Alumnus>, Violations> {
+    let mut violations = Violations::new();
+    violations.check_count("alumni", request.alumni.len(), MAX_BATCH_ITEMS);
+    let alumni: Vec<domain::Alumnus> = request
+        .alumni
+        .into_iter()
+        .take(MAX_BATCH_ITEMS)
+        .enumerate()
+        .map(|(i, a)| alumnus_from_proto(a, &format!("alumni[{i}]"), &mut violations))
+        .collect();
+    validate_alumni_batch(&alumni, "alumni", &mut violations);
+    violations.into_result().map(|()| alumni)
+}
+
+/// One streamed alumnus of an import, converted and validated, as item
+/// `position` of the stream.
+pub fn import_item(item: proto::Alumnus, position: u64) -> Result<domain::Alumnus, Violations> {
+    let path = format!("alumni[{position}]");
+    let mut violations = Violations::new();
+    let alumnus = alumnus_from_proto(item, &path, &mut violations);
+    validate_alumnus(&alumnus, &path, &mut violations);
+    violations.into_result().map(|()| alumnus)
+}
+
+/// The ids of a `DeleteAlumniRequest`, checked; repeats are kept (the store
+/// deletes each id once).
+pub fn delete_alumni_request(request: proto::DeleteAlumniRequest) -> Result<Vec<String>, Violations> {
+    let mut violations = Violations::new();
+    if request.ids.is_empty() {
+        violations.add("ids", "must contain at least one id");
+    }
+    violations.check_count("ids", request.ids.len(), MAX_BATCH_ITEMS);
+    for (i, id) in request.ids.iter().enumerate().take(MAX_BATCH_ITEMS) {
+        violations.check_id(&format!("ids[{i}]"), id);
+    }
+    violations.into_result().map(|()| request.ids)
+}
+
+/// An id argument (`GetAlumnus.id`, `GetOpportunity.id`, ...), checked.
+pub fn id_argument(field: &str, id: String) -> Result<String, Violations> {
+    let mut violations = Violations::new();
+    violations.check_id(field, &id);
+    violations.into_result().map(|()| id)
+}
+
+/// The opportunities of an `UpsertOpportunitiesRequest`, converted and validated.
+pub fn upsert_opportunities_request(
+    opportunities: Vec<proto::Opportunity>,
+) -> Result<Vec<domain::Opportunity>, Violations> {
+    let mut violations = Violations::new();
+    violations.check_count("opportunities", opportunities.len(), MAX_BATCH_ITEMS);
+    let opportunities: Vec<domain::Opportunity> = opportunities
+        .into_iter()
+        .take(MAX_BATCH_ITEMS)
+        .enumerate()
+        .map(|(i, o)| opportunity_from_proto(o, &format!("opportunities[{i}]"), &mut violations))
+        .collect();
+    validate_opportunity_batch(&opportunities, &mut violations);
+    violations.into_result().map(|()| opportunities)
+}
+
+/// A `MatchRequest` as the engine's target and options, converted and checked.
+pub fn match_request(request: proto::MatchRequest) -> Result<(MatchTarget, MatchOptions, bool), Violations> {
+    let mut violations = Violations::new();
+    let target = match request.target {
+        Some(proto::match_request::Target::OpportunityId(id)) => {
+            violations.check_id("opportunity_id", &id);
+            MatchTarget::Stored(id)
+        }
+        Some(proto::match_request::Target::Opportunity(opportunity)) => {
+            let opportunity = opportunity_from_proto(opportunity, "opportunity", &mut violations);
+            validate_opportunity(&opportunity, "opportunity", false, &mut violations);
+            MatchTarget::AdHoc(Box::new(opportunity))
+        }
+        None => {
+            violations.add("target", "set either opportunity_id or opportunity");
+            MatchTarget::Stored(String::new())
+        }
+    };
+    if request.limit > MAX_MATCH_LIMIT {
+        violations.add("limit", format!("must be at most {MAX_MATCH_LIMIT}"));
+    }
+    if !request.page_token.is_empty()
+        && let Err(message) = PageToken::parse(&request.page_token)
+    {
+        violations.add("page_token", message);
+    }
+    violations.check_count("weights", request.weights.len(), MAX_WEIGHT_OVERRIDES);
+    let options = MatchOptions {
+        limit: request.limit,
+        page_token: request.page_token,
+        weights: request.weights.into_iter().take(MAX_WEIGHT_OVERRIDES).collect(),
+        require_all_required_skills: request.require_all_required_skills,
+    };
+    violations.into_result().map(|()| (target, options, request.explain))
+}
+
+/// The kinds of a `MatchForAlumnusRequest`: at most [`MAX_KINDS_PER_REQUEST`]
+/// entries, each a known kind; a kind listed twice is kept once.
+pub fn kinds_request(kinds: &[i32]) -> Result<Vec<OpportunityKind>, Violations> {
+    let mut violations = Violations::new();
+    violations.check_count("kinds", kinds.len(), MAX_KINDS_PER_REQUEST);
+    let mut parsed = Vec::new();
+    for (i, &k) in kinds.iter().enumerate().take(MAX_KINDS_PER_REQUEST) {
+        if let Some(kind) = kind_from_proto(k, &format!("kinds[{i}]"), &mut violations)
+            && !parsed.contains(&kind)
+        {
+            parsed.push(kind);
+        }
+    }
+    violations.into_result().map(|()| parsed)
 }
 
 #[cfg(test)]

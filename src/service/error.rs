@@ -1,10 +1,17 @@
 //! Errors of the service layer and their one mapping to `tonic::Status`.
 
+use std::{collections::HashMap, time::Duration};
+
 use tonic::{Code, Status};
 use tonic_types::{ErrorDetails, FieldViolation, StatusExt};
 
-use super::auth::AuthFailure;
-use crate::{domain::Violations, engine::EngineError};
+use super::{auth::AuthFailure, layers::Refusal};
+use crate::{
+    domain::Violations,
+    engine::{EngineError, Stop},
+    index::IndexError,
+    store::StoreError,
+};
 
 /// Error domain named in `google.rpc.ErrorInfo` details.
 pub const ERROR_DOMAIN: &str = "alumni.matching.v1";
@@ -15,17 +22,22 @@ pub enum ServiceError {
     /// The engine refused or failed.
     #[error(transparent)]
     Engine(#[from] EngineError),
-    /// A bulk import stopped at an invalid item after `committed` items were written.
-    #[error("import stopped at item {committed}")]
-    ImportRejected {
-        /// Items durably written before the bad one.
+    /// A bulk import stopped after `committed` items were written: at an invalid
+    /// item, an item that did not decode or was too large, a revoked key, a full
+    /// disk. `cause` is the status the stop itself would have had.
+    #[error("import stopped after {committed} item(s): {cause}")]
+    ImportStopped {
+        /// Items durably written before the stop.
         committed: u64,
-        /// What was wrong with the item.
-        violations: Violations,
+        /// Why it stopped.
+        cause: Box<ServiceError>,
     },
     /// No valid API key.
     #[error("unauthenticated: {0:?}")]
     Unauthenticated(AuthFailure),
+    /// The key was revoked while the call (a stream) was running.
+    #[error("the API key was revoked during the call")]
+    KeyRevoked,
     /// The key's role does not include the method.
     #[error("role {role} may not call {method}")]
     PermissionDenied {
@@ -34,18 +46,22 @@ pub enum ServiceError {
         /// The caller's role.
         role: &'static str,
     },
-    /// Every concurrency permit is taken; the call is shed rather than queued.
-    #[error("overloaded: {limit} calls in flight")]
-    Overloaded {
-        /// The configured limit.
-        limit: usize,
-    },
+    /// A concurrency limit is reached; the call is shed rather than queued.
+    #[error("overloaded: {0}")]
+    Overloaded(Refusal),
     /// The call's deadline (the client's, or the server's limit) passed.
     #[error("deadline exceeded")]
     DeadlineExceeded,
-    /// The client's request stream failed.
+    /// A client stream sent nothing for longer than the server allows.
+    #[error("the stream sent nothing for {0:?}")]
+    StreamIdle(Duration),
+    /// The client's request stream failed (an item did not decode, was too
+    /// large, or the connection broke).
     #[error("request stream: {0}")]
     Stream(Status),
+    /// The server was assembled without a layer a handler relies on (a bug).
+    #[error("server setup: {0}")]
+    Setup(&'static str),
     /// A blocking task did not complete (panicked or was cancelled).
     #[error("internal task failed: {0}")]
     Task(#[from] tokio::task::JoinError),
@@ -74,15 +90,69 @@ fn bad_request(violations: Violations) -> ErrorDetails {
 }
 
 fn summary(violations: &Violations) -> String {
+    let more = violations.items().len().saturating_sub(1) + violations.omitted();
     match violations.items() {
         [] => "invalid request".to_owned(),
-        [only] => format!("{}: {}", only.field, only.description),
-        [first, rest @ ..] => format!(
-            "{}: {} (and {} more violation(s))",
-            first.field,
-            first.description,
-            rest.len()
+        [only] if more == 0 => format!("{}: {}", only.field, only.description),
+        [first, ..] => format!("{}: {} (and {more} more violation(s))", first.field, first.description),
+    }
+}
+
+fn with_info(
+    code: Code,
+    message: String,
+    reason: &str,
+    metadata: &[(&str, String)],
+    retry: Option<Duration>,
+) -> Status {
+    let mut details = ErrorDetails::new();
+    let metadata: HashMap<String, String> = metadata.iter().map(|(k, v)| ((*k).to_owned(), v.clone())).collect();
+    details.set_error_info(reason, ERROR_DOMAIN, metadata);
+    if let Some(delay) = retry {
+        details.set_retry_info(Some(delay));
+    }
+    Status::with_error_details(code, message, details)
+}
+
+/// A store failure as a status: a full disk is RESOURCE_EXHAUSTED and an I/O
+/// failure UNAVAILABLE (both retryable once the server recovers, which it does
+/// without a restart); a damaged store is DATA_LOSS.
+fn store_status(error: &StoreError) -> Option<Status> {
+    Some(match error {
+        StoreError::StorageFull { .. } => with_info(
+            Code::ResourceExhausted,
+            "the server's disk is full: the write was not made durable and nothing of it was kept; \
+             retry once space is freed"
+                .into(),
+            "STORAGE_FULL",
+            &[],
+            Some(Duration::from_secs(5)),
         ),
+        StoreError::Unavailable { .. } => with_info(
+            Code::Unavailable,
+            "the server cannot make writes durable right now (a disk I/O error); nothing of this write was \
+             kept; retry shortly"
+                .into(),
+            "STORE_UNAVAILABLE",
+            &[],
+            Some(Duration::from_secs(1)),
+        ),
+        StoreError::Damaged { .. } => with_info(
+            Code::DataLoss,
+            "this tenant's store is damaged and refuses writes; the operator must check and restore it".into(),
+            "STORE_DAMAGED",
+            &[],
+            None,
+        ),
+        _ => return None,
+    })
+}
+
+fn stop_status(stop: Stop) -> Status {
+    match stop {
+        Stop::DeadlineExceeded => Status::deadline_exceeded("the call's deadline passed"),
+        Stop::Cancelled => Status::cancelled("the call was cancelled"),
+        Stop::ShuttingDown => Status::unavailable("the server is shutting down; retry on another instance"),
     }
 }
 
@@ -91,58 +161,84 @@ impl From<ServiceError> for Status {
         match error {
             ServiceError::Engine(EngineError::Invalid(violations)) => {
                 let message = summary(&violations);
-                Status::with_error_details(Code::InvalidArgument, message.clone(), bad_request(violations))
+                Status::with_error_details(Code::InvalidArgument, message, bad_request(violations))
             }
-            ServiceError::ImportRejected { committed, violations } => {
-                let message = format!("{}; {committed} item(s) before it were written", summary(&violations));
-                let mut details = bad_request(violations);
-                details.set_error_info(
-                    "INVALID_ITEM",
-                    ERROR_DOMAIN,
-                    [("committed".to_owned(), committed.to_string())]
-                        .into_iter()
-                        .collect::<std::collections::HashMap<_, _>>(),
-                );
-                Status::with_error_details(Code::InvalidArgument, message, details)
+            ServiceError::ImportStopped { committed, cause } => {
+                let committed_info = [("committed".to_owned(), committed.to_string())]
+                    .into_iter()
+                    .collect::<HashMap<_, _>>();
+                let (code, message, mut details, reason) = match *cause {
+                    ServiceError::Engine(EngineError::Invalid(violations)) => (
+                        Code::InvalidArgument,
+                        summary(&violations),
+                        bad_request(violations),
+                        "INVALID_ITEM",
+                    ),
+                    other => {
+                        let status = Status::from(other);
+                        let reason = match status.code() {
+                            Code::InvalidArgument => "UNDECODABLE_ITEM",
+                            Code::ResourceExhausted => "ITEM_TOO_LARGE_OR_STORAGE_FULL",
+                            Code::Unauthenticated => "KEY_REVOKED",
+                            _ => "IMPORT_STOPPED",
+                        };
+                        (status.code(), status.message().to_owned(), ErrorDetails::new(), reason)
+                    }
+                };
+                details.set_error_info(reason, ERROR_DOMAIN, committed_info);
+                Status::with_error_details(
+                    code,
+                    format!("{message}; {committed} item(s) before it were written"),
+                    details,
+                )
             }
             ServiceError::Engine(EngineError::NotFound { entity, id }) => {
                 Status::not_found(format!("{entity} {id:?} not found"))
             }
-            ServiceError::Engine(EngineError::ShuttingDown) => Status::unavailable("the server is shutting down"),
+            ServiceError::Engine(EngineError::ShuttingDown) => stop_status(Stop::ShuttingDown),
+            ServiceError::Engine(EngineError::Stopped(stop)) => stop_status(stop),
+            ServiceError::Engine(EngineError::Store(store)) => store_status(&store).unwrap_or_else(|| {
+                tracing::error!(error = %store, "store error");
+                Status::internal("internal error; see the server log")
+            }),
+            ServiceError::Engine(EngineError::Index(IndexError::Stopped(stop))) => stop_status(stop),
+            inconsistent @ ServiceError::Engine(EngineError::Inconsistent { .. }) => {
+                tracing::error!(error = %inconsistent, "a tenant could not be opened");
+                Status::unavailable(
+                    "this tenant's data cannot be opened; the operator has been told why (see the server log)",
+                )
+            }
             ServiceError::Unauthenticated(AuthFailure::Missing) => Status::unauthenticated(
                 "missing API key: send `authorization: Bearer <key>` (keys are issued with `alumni-match keys issue`)",
             ),
+            ServiceError::Unauthenticated(AuthFailure::MalformedHeader) => {
+                Status::unauthenticated("malformed authorization header: expected `authorization: Bearer <key>`")
+            }
             ServiceError::Unauthenticated(AuthFailure::Invalid) => {
                 Status::unauthenticated("invalid, unknown or revoked API key")
             }
-            ServiceError::PermissionDenied { method, role } => {
-                let mut details = ErrorDetails::new();
-                details.set_error_info(
-                    "ROLE_NOT_ALLOWED",
-                    ERROR_DOMAIN,
-                    [
-                        ("method".to_owned(), method.to_owned()),
-                        ("role".to_owned(), role.to_owned()),
-                    ]
-                    .into_iter()
-                    .collect::<std::collections::HashMap<_, _>>(),
-                );
-                Status::with_error_details(
-                    Code::PermissionDenied,
-                    format!("the {role} role may not call {method}"),
-                    details,
-                )
-            }
-            ServiceError::Overloaded { limit } => {
+            ServiceError::KeyRevoked => Status::unauthenticated("the API key was revoked during the call"),
+            ServiceError::PermissionDenied { method, role } => with_info(
+                Code::PermissionDenied,
+                format!("the {role} role may not call {method}"),
+                "ROLE_NOT_ALLOWED",
+                &[("method", method.to_owned()), ("role", role.to_owned())],
+                None,
+            ),
+            ServiceError::Overloaded(refusal) => {
                 // Tell well-behaved clients when to come back instead of hammering.
-                let details = ErrorDetails::with_retry_info(Some(std::time::Duration::from_millis(100)));
+                let details = ErrorDetails::with_retry_info(Some(Duration::from_millis(100)));
                 Status::with_error_details(
                     Code::ResourceExhausted,
-                    format!("server busy: {limit} calls in flight; retry with backoff"),
+                    format!("server busy: {refusal}; retry with backoff"),
                     details,
                 )
             }
             ServiceError::DeadlineExceeded => Status::deadline_exceeded("the call's deadline passed"),
+            ServiceError::StreamIdle(limit) => Status::deadline_exceeded(format!(
+                "the stream sent nothing for {} s, the server's limit for an idle stream",
+                limit.as_secs_f64()
+            )),
             // A streamed item over the size limit: same code as for a unary message.
             ServiceError::Stream(status) if status.code() == Code::OutOfRange => {
                 Status::resource_exhausted(status.message().to_owned())

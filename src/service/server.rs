@@ -1,20 +1,26 @@
-//! Assembles the gRPC server: the three API services, health, reflection, limits,
-//! and graceful shutdown.
+//! Assembles the gRPC server: the API services behind their layers, health,
+//! reflection, and a shutdown that finishes within its grace period whatever
+//! is in flight.
 
 use std::{future::Future, sync::Arc, time::Duration};
 
 use tokio::net::TcpListener;
 use tokio_stream::{StreamExt, wrappers::TcpListenerStream};
 use tonic::transport::{Identity, Server, ServerTlsConfig};
-use tonic_health::ServingStatus;
+use tonic_health::{ServingStatus, server::HealthReporter};
+use tower::ServiceBuilder;
 
-use super::{AccessLog, Authentication, Handlers, ServiceError};
+use super::{
+    AccessLog, Authentication, Handlers, ServiceError,
+    layers::{Admission, AdmissionLayer, AdmissionLimits, AuditLayer, AuthLayer, DeadlineLayer},
+};
 use crate::{
-    engine::Tenants,
+    engine::{Cancellation, Stop, Tenants},
     proto::{
-        self, alumni_service_server::AlumniServiceServer, match_service_server::MatchServiceServer,
-        opportunity_service_server::OpportunityServiceServer,
+        self, admin_service_server::AdminServiceServer, alumni_service_server::AlumniServiceServer,
+        match_service_server::MatchServiceServer, opportunity_service_server::OpportunityServiceServer,
     },
+    store::StoreHealth,
 };
 
 /// PEM files for TLS (rustls).
@@ -31,14 +37,17 @@ pub struct TlsFiles {
 pub struct ServerOptions {
     /// Largest request or response message, in bytes (larger: RESOURCE_EXHAUSTED).
     pub max_message_bytes: usize,
-    /// Longest a call may run before it ends with DEADLINE_EXCEEDED (a shorter
-    /// client deadline wins).
+    /// Longest a unary call may run before it ends with DEADLINE_EXCEEDED (a
+    /// shorter client deadline wins).
     pub request_timeout: Duration,
-    /// How long a shutdown waits for in-flight calls and open connections.
+    /// Longest a client stream (an import) may go without sending a message.
+    pub stream_idle_timeout: Duration,
+    /// How long a shutdown waits for in-flight calls and open connections before
+    /// it stops their work and closes them.
     pub shutdown_grace: Duration,
-    /// Calls served at once; more are refused with RESOURCE_EXHAUSTED rather than
-    /// queued, so overload shows at once instead of as everyone's latency.
-    pub max_concurrent_calls: usize,
+    /// Calls and streams served at once, in all and per tenant and key; more are
+    /// refused with RESOURCE_EXHAUSTED rather than queued.
+    pub admission: AdmissionLimits,
     /// Where access records go.
     pub access_log: AccessLog,
     /// Serve TLS instead of plaintext.
@@ -48,15 +57,25 @@ pub struct ServerOptions {
 impl Default for ServerOptions {
     fn default() -> Self {
         Self {
-            max_message_bytes: 16 * 1024 * 1024,
-            request_timeout: Duration::from_secs(60),
-            shutdown_grace: Duration::from_secs(10),
-            max_concurrent_calls: 64,
+            max_message_bytes: DEFAULT_MAX_MESSAGE_BYTES,
+            request_timeout: DEFAULT_REQUEST_TIMEOUT,
+            stream_idle_timeout: DEFAULT_STREAM_IDLE_TIMEOUT,
+            shutdown_grace: DEFAULT_SHUTDOWN_GRACE,
+            admission: AdmissionLimits::default(),
             access_log: AccessLog::disabled(),
             tls: None,
         }
     }
 }
+
+/// Default largest message.
+pub const DEFAULT_MAX_MESSAGE_BYTES: usize = 16 * 1024 * 1024;
+/// Default longest unary call.
+pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(60);
+/// Default longest silence of a client stream.
+pub const DEFAULT_STREAM_IDLE_TIMEOUT: Duration = Duration::from_secs(30);
+/// Default drain time at shutdown.
+pub const DEFAULT_SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
 
 /// tonic answers a message over the size limit with OUT_OF_RANGE; gRPC's status
 /// code guide and the other implementations use RESOURCE_EXHAUSTED, which is what
@@ -82,9 +101,14 @@ fn contains(haystack: &[u8], needle: &[u8]) -> bool {
 
 /// How often the key file is checked for issued and revoked keys.
 const KEY_FILE_POLL: Duration = Duration::from_secs(1);
+/// How often the tenants' stores are probed for health (and, after a failed
+/// write, tried again so writes resume once the disk has room).
+const HEALTH_PROBE: Duration = Duration::from_secs(1);
 
-/// Serves the API on `listener` until `shutdown` completes, then stops accepting,
-/// lets in-flight calls finish, and flushes every tenant's indexer.
+/// Serves the API on `listener` until `shutdown` completes. Then it stops
+/// accepting, lets in-flight calls finish for the grace period, stops the work
+/// of those still running (their callers get UNAVAILABLE), closes connections,
+/// and flushes every tenant's indexer.
 pub async fn serve(
     tenants: Arc<Tenants>,
     authentication: Authentication,
@@ -92,39 +116,17 @@ pub async fn serve(
     options: ServerOptions,
     shutdown: impl Future<Output = ()> + Send,
 ) -> Result<(), ServiceError> {
-    let handlers = Handlers::new(tenants.clone(), authentication.clone(), &options);
-    let key_watch = match &authentication {
-        Authentication::ApiKeys(ring) => {
-            let ring = ring.clone();
-            Some(tokio::spawn(async move {
-                let mut ticks = tokio::time::interval(KEY_FILE_POLL);
-                loop {
-                    ticks.tick().await;
-                    let ring = ring.clone();
-                    let refreshed = tokio::task::spawn_blocking(move || {
-                        ring.refresh().map(|changed| (changed, ring.active_keys()))
-                    })
-                    .await;
-                    match refreshed {
-                        Ok(Ok((true, active))) => tracing::info!(active, "API key file changed; keys reloaded"),
-                        Ok(Ok((false, _))) => {}
-                        Ok(Err(error)) => {
-                            tracing::error!(%error, "API key file unusable; keeping the keys loaded before")
-                        }
-                        Err(error) => tracing::error!(%error, "API key reload task failed"),
-                    }
-                }
-            }))
-        }
-        Authentication::Disabled => None,
-    };
+    let root = Cancellation::new();
+    let handlers = Handlers::new(
+        tenants.clone(),
+        authentication.clone(),
+        options.stream_idle_timeout,
+        root.clone(),
+    );
+    let key_watch = watch_key_file(&authentication);
     let (health_reporter, health_service) = tonic_health::server::health_reporter();
-    health_reporter.set_serving::<AlumniServiceServer<Handlers>>().await;
-    health_reporter
-        .set_serving::<OpportunityServiceServer<Handlers>>()
-        .await;
-    health_reporter.set_serving::<MatchServiceServer<Handlers>>().await;
-    health_reporter.set_service_status("", ServingStatus::Serving).await;
+    set_health(&health_reporter, ServingStatus::Serving).await;
+    let health_watch = tokio::spawn(watch_health(tenants.clone(), health_reporter.clone()));
 
     let reflection_v1 = tonic_reflection::server::Builder::configure()
         .register_encoded_file_descriptor_set(proto::FILE_DESCRIPTOR_SET)
@@ -148,7 +150,7 @@ pub async fn serve(
         async move {
             shutdown.await;
             tracing::info!("shutting down: no new calls, finishing in-flight ones");
-            reporter.set_service_status("", ServingStatus::NotServing).await;
+            set_health(&reporter, ServingStatus::NotServing).await;
             let _ = draining_tx.send(true);
         }
     };
@@ -168,11 +170,17 @@ pub async fn serve(
         let identity = Identity::from_pem(read(&tls.certificate)?, read(&tls.private_key)?);
         builder = builder.tls_config(ServerTlsConfig::new().identity(identity))?;
     }
-    // No transport-level timeout: Handlers::call enforces deadlines and answers
-    // DEADLINE_EXCEEDED, where tonic's layer would answer CANCELLED.
-    let server = builder
+    let layers = ServiceBuilder::new()
+        .layer(AuditLayer::new(options.access_log.clone()))
+        .layer(AuthLayer::new(authentication))
+        .layer(AdmissionLayer::new(Admission::new(options.admission)))
+        .layer(DeadlineLayer::new(options.request_timeout, root.clone()))
         .layer(tower::util::MapResponseLayer::new(oversized_as_resource_exhausted))
-        .trace_fn(|request| tracing::info_span!("grpc", path = %request.uri().path()))
+        .into_inner();
+    // No transport-level timeout: the deadline layer answers DEADLINE_EXCEEDED,
+    // where tonic's would answer CANCELLED.
+    let server = builder
+        .layer(layers)
         .add_service(health_service)
         .add_service(reflection_v1)
         .add_service(reflection_v1alpha)
@@ -187,7 +195,12 @@ pub async fn serve(
                 .max_encoding_message_size(max),
         )
         .add_service(
-            MatchServiceServer::new(handlers)
+            MatchServiceServer::new(handlers.clone())
+                .max_decoding_message_size(max)
+                .max_encoding_message_size(max),
+        )
+        .add_service(
+            AdminServiceServer::new(handlers)
                 .max_decoding_message_size(max)
                 .max_encoding_message_size(max),
         )
@@ -197,14 +210,99 @@ pub async fn serve(
         let _ = draining_rx.wait_for(|draining| *draining).await;
         tokio::time::sleep(grace).await;
     };
-    tokio::select! {
-        result = server => result?,
-        () = deadline => tracing::warn!(?grace, "in-flight calls or idle connections outlived the shutdown grace period; closing them"),
-    }
+    let outcome = tokio::select! {
+        result = server => result.map_err(ServiceError::from),
+        () = deadline => {
+            tracing::warn!(?grace, "in-flight calls or idle connections outlived the shutdown grace period; stopping their work");
+            Ok(())
+        }
+    };
+    // Whatever still runs on the blocking pool or in rayon (a call whose client
+    // kept waiting, a background re-score) stops at its next check.
+    root.stop(Stop::ShuttingDown);
     if let Some(watch) = key_watch {
         watch.abort();
     }
+    health_watch.abort();
     tokio::task::spawn_blocking(move || tenants.shutdown()).await?;
     tracing::info!("stopped");
-    Ok(())
+    outcome
+}
+
+/// Re-reads the key file every [`KEY_FILE_POLL`], so issued and revoked keys take
+/// effect without a restart.
+fn watch_key_file(authentication: &Authentication) -> Option<tokio::task::JoinHandle<()>> {
+    let Authentication::ApiKeys(ring) = authentication else {
+        return None;
+    };
+    let ring = ring.clone();
+    Some(tokio::spawn(async move {
+        let mut ticks = tokio::time::interval(KEY_FILE_POLL);
+        loop {
+            ticks.tick().await;
+            let ring = ring.clone();
+            let refreshed =
+                tokio::task::spawn_blocking(move || ring.refresh().map(|changed| (changed, ring.active_keys()))).await;
+            match refreshed {
+                Ok(Ok((true, active))) => tracing::info!(active, "API key file changed; keys reloaded"),
+                Ok(Ok((false, _))) => {}
+                Ok(Err(error)) => {
+                    tracing::error!(%error, "API key file unusable; keeping the keys loaded before")
+                }
+                Err(error) => tracing::error!(%error, "API key reload task failed"),
+            }
+        }
+    }))
+}
+
+async fn set_health(reporter: &HealthReporter, status: ServingStatus) {
+    reporter.set_service_status("", status).await;
+    for service in [
+        "alumni.matching.v1.AlumniService",
+        "alumni.matching.v1.OpportunityService",
+        "alumni.matching.v1.MatchService",
+        "alumni.matching.v1.AdminService",
+    ] {
+        reporter.set_service_status(service, status).await;
+    }
+}
+
+/// Probes every open tenant's store every [`HEALTH_PROBE`]: while any cannot make
+/// writes durable (a full disk, an I/O error, a damaged file) the server reports
+/// NOT_SERVING, and a store that failed is tried again, so writes resume once the
+/// disk has room, without a restart.
+async fn watch_health(tenants: Arc<Tenants>, reporter: HealthReporter) {
+    let mut ticks = tokio::time::interval(HEALTH_PROBE);
+    let mut serving = true;
+    loop {
+        ticks.tick().await;
+        let probed = {
+            let tenants = tenants.clone();
+            tokio::task::spawn_blocking(move || {
+                tenants
+                    .open_engines()
+                    .into_iter()
+                    .filter_map(|(tenant, engine)| engine.probe().ok().map(|health| (tenant, health)))
+                    .filter(|(_, health)| health.store != StoreHealth::Healthy)
+                    .map(|(tenant, health)| (tenant.to_string(), health.store))
+                    .collect::<Vec<_>>()
+            })
+            .await
+        };
+        let Ok(unhealthy) = probed else { continue };
+        let healthy = unhealthy.is_empty();
+        if healthy != serving {
+            serving = healthy;
+            if healthy {
+                tracing::info!("every tenant's store takes durable writes again; serving");
+                set_health(&reporter, ServingStatus::Serving).await;
+            } else {
+                tracing::error!(
+                    ?unhealthy,
+                    "a tenant's store cannot make writes durable; health is NOT_SERVING"
+                );
+                set_health(&reporter, ServingStatus::NotServing).await;
+            }
+        }
+    }
 }

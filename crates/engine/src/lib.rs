@@ -12,9 +12,11 @@
 //! Nothing here knows gRPC: the service crate converts and validates at its edge
 //! and calls the engine.
 
+pub mod cancel;
 pub mod domain;
 pub mod engine;
 pub mod index;
+pub mod limits;
 pub mod ranking;
 pub mod store;
 pub mod taxonomy;

@@ -5,6 +5,7 @@
 //! comments; change both together.
 
 use super::{Alumnus, Opportunity};
+pub use crate::limits::MAX_REPORTED_VIOLATIONS;
 
 /// Longest id, in bytes.
 pub const MAX_ID_BYTES: usize = 128;
@@ -50,9 +51,13 @@ pub struct FieldViolation {
 
 /// Collects violations while walking a request, so the caller hears of all of
 /// them at once rather than one per round trip.
+///
+/// At most [`MAX_REPORTED_VIOLATIONS`] are kept; the rest are only counted, so a
+/// request with a million bad items costs a bounded answer.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Violations {
     items: Vec<FieldViolation>,
+    omitted: usize,
 }
 
 impl Violations {
@@ -63,6 +68,10 @@ impl Violations {
 
     /// Records a violation of `field`.
     pub fn add(&mut self, field: impl Into<String>, description: impl Into<String>) {
+        if self.items.len() >= MAX_REPORTED_VIOLATIONS {
+            self.omitted += 1;
+            return;
+        }
         self.items.push(FieldViolation {
             field: field.into(),
             description: description.into(),
@@ -71,7 +80,20 @@ impl Violations {
 
     /// True when nothing was recorded.
     pub fn is_empty(&self) -> bool {
-        self.items.is_empty()
+        self.items.is_empty() && self.omitted == 0
+    }
+
+    /// Violations counted beyond the ones kept.
+    pub fn omitted(&self) -> usize {
+        self.omitted
+    }
+
+    /// Adds every violation of `other`.
+    pub fn extend(&mut self, other: Violations) {
+        self.omitted += other.omitted;
+        for item in other.items {
+            self.add(item.field, item.description);
+        }
     }
 
     /// The recorded violations, in the order found.

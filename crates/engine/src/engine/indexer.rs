@@ -3,9 +3,21 @@
 //! Writes are durable in the store before they are acknowledged; the indexer
 //! follows on its own thread, committing at most once per commit interval, so a
 //! bulk import costs one index commit per interval rather than one per request.
+//!
+//! The index only ever records a sequence it has durably indexed: the sequence
+//! goes into the same commit as the documents, and is published (and the change
+//! log trimmed) only after that commit succeeded. When staging or committing
+//! fails (a full disk, say), the writer's uncommitted work is rolled back, the
+//! applied sequence stays where it was, and the update is retried every
+//! [`INDEX_RETRY_INTERVAL`] until it goes through; the change log still holds
+//! everything since.
 
 use std::{
-    sync::{Arc, mpsc},
+    sync::{
+        Arc,
+        atomic::{AtomicBool, Ordering},
+        mpsc,
+    },
     thread,
     time::{Duration, Instant},
 };
@@ -13,9 +25,10 @@ use std::{
 use tantivy::IndexWriter;
 use tokio::sync::watch;
 
-use super::EngineError;
+use super::{EngineConfig, EngineError};
 use crate::{
     index::{AlumniIndex, PurgeReport},
+    limits::INDEX_RETRY_INTERVAL,
     store::Store,
     taxonomy::Taxonomy,
 };
@@ -34,16 +47,74 @@ pub(super) enum Signal {
 }
 
 pub(super) struct Indexer {
-    pub(super) store: Arc<Store>,
-    pub(super) index: Arc<AlumniIndex>,
-    pub(super) taxonomy: Arc<Taxonomy>,
-    pub(super) writer: IndexWriter,
-    pub(super) applied: watch::Sender<u64>,
-    pub(super) commit_interval: Duration,
+    store: Arc<Store>,
+    index: Arc<AlumniIndex>,
+    taxonomy: Arc<Taxonomy>,
+    writer: IndexWriter,
+    applied: watch::Sender<u64>,
+    commit_interval: Duration,
+    threads: usize,
+    memory_bytes: usize,
+    /// Set while the last update failed; read by health checks.
+    failing: Arc<AtomicBool>,
 }
 
 impl Indexer {
-    /// Applies every logged change after the applied sequence; returns whether anything changed.
+    pub(super) fn new(
+        store: Arc<Store>,
+        index: Arc<AlumniIndex>,
+        taxonomy: Arc<Taxonomy>,
+        writer: IndexWriter,
+        applied: watch::Sender<u64>,
+        config: &EngineConfig,
+    ) -> Self {
+        Self {
+            store,
+            index,
+            taxonomy,
+            writer,
+            applied,
+            commit_interval: config.commit_interval,
+            threads: config.indexer_threads,
+            memory_bytes: config.indexer_memory_bytes,
+            failing: Arc::new(AtomicBool::new(false)),
+        }
+    }
+
+    /// The flag that says whether the last update failed.
+    pub(super) fn failing_flag(&self) -> Arc<AtomicBool> {
+        self.failing.clone()
+    }
+
+    /// Starts from the sequence the index's last commit recorded.
+    pub(super) fn resume_from(&mut self, seq: u64) {
+        self.applied.send_replace(seq);
+    }
+
+    /// Rebuilds the index from every stored alumnus, in one commit.
+    pub(super) fn rebuild(&mut self) -> Result<(), EngineError> {
+        tracing::info!(
+            alumni = self.store.count_alumni()?,
+            "rebuilding the search index from the store"
+        );
+        self.index.clear(&mut self.writer)?;
+        let mut done = 0usize;
+        let (index, writer, taxonomy) = (&self.index, &self.writer, &self.taxonomy);
+        let seq = self.store.scan_alumni(10_000, |batch| -> Result<(), EngineError> {
+            for alumnus in &batch {
+                index.stage(writer, taxonomy, &alumnus.id, Some(alumnus))?;
+            }
+            done += batch.len();
+            tracing::info!(done, "rebuilding the search index");
+            Ok(())
+        })?;
+        self.index.commit(&mut self.writer, seq)?;
+        self.applied.send_replace(seq);
+        Ok(())
+    }
+
+    /// Applies every logged change after the applied sequence; returns whether
+    /// anything changed. On failure nothing is published: see the module's doc.
     pub(super) fn catch_up(&mut self) -> Result<bool, EngineError> {
         let mut progressed = false;
         loop {
@@ -55,13 +126,10 @@ impl Indexer {
             let mut ids: Vec<String> = changes.into_iter().map(|(_, id)| id).collect();
             ids.sort();
             ids.dedup();
-            // The store may already hold newer versions than the logged change; that
-            // is fine: those are applied again when their own log entry comes up.
-            let current = self.store.get_alumni(&ids)?;
-            for (id, alumnus) in ids.iter().zip(&current) {
-                self.index.stage(&self.writer, &self.taxonomy, id, alumnus.as_ref())?;
+            if let Err(error) = self.apply(&ids, last_seq) {
+                self.roll_back();
+                return Err(error);
             }
-            self.index.commit(&mut self.writer, last_seq)?;
             self.applied.send_replace(last_seq);
             if let Err(error) = self.store.trim_changes(last_seq) {
                 // Harmless: the entries are replayed idempotently next time.
@@ -72,26 +140,79 @@ impl Indexer {
         }
     }
 
+    /// Stages the current records of `ids` and commits them with `seq`.
+    fn apply(&mut self, ids: &[String], seq: u64) -> Result<(), EngineError> {
+        // The store may already hold newer versions than the logged change; that
+        // is fine: those are applied again when their own log entry comes up.
+        let current = self.store.get_alumni(ids)?;
+        for (id, alumnus) in ids.iter().zip(&current) {
+            self.index.stage(&self.writer, &self.taxonomy, id, alumnus.as_ref())?;
+        }
+        self.index.commit(&mut self.writer, seq)?;
+        Ok(())
+    }
+
+    /// Drops what was staged since the last commit, so the next attempt starts
+    /// from the last durable state; a writer that cannot roll back is replaced.
+    fn roll_back(&mut self) {
+        if let Err(error) = self.writer.rollback() {
+            tracing::warn!(%error, "the index writer could not roll back; opening a new one");
+            match self.index.writer(self.threads, self.memory_bytes) {
+                Ok(writer) => self.writer = writer,
+                Err(error) => tracing::error!(%error, "no new index writer yet; retrying later"),
+            }
+        }
+    }
+
     /// Applies pending changes, then purges deleted documents from the segments.
     fn purge(&mut self) -> Result<PurgeReport, EngineError> {
         self.catch_up()?;
         Ok(self.index.purge_deleted(&mut self.writer)?)
     }
 
-    /// Runs until shutdown, applying changes at most once per commit interval.
+    /// One update, with its failure recorded for health checks and logged once
+    /// per outage rather than once per retry.
+    fn update(&mut self) {
+        match self.catch_up() {
+            Ok(_) => {
+                if self.failing.swap(false, Ordering::AcqRel) {
+                    tracing::info!(seq = *self.applied.borrow(), "index updates succeed again");
+                }
+            }
+            Err(error) => {
+                if !self.failing.swap(true, Ordering::AcqRel) {
+                    tracing::error!(%error, "index update failed; the store keeps every write, retrying every second");
+                } else {
+                    tracing::debug!(%error, "index update failed again");
+                }
+            }
+        }
+    }
+
+    /// Runs until shutdown, applying changes at most once per commit interval,
+    /// and retrying a failed update every [`INDEX_RETRY_INTERVAL`].
     pub(super) fn spawn(mut self, signals: mpsc::Receiver<Signal>) -> thread::JoinHandle<()> {
         thread::Builder::new()
             .name("alumni-indexer".into())
             .spawn(move || {
                 let mut last_commit = Instant::now() - self.commit_interval;
                 loop {
-                    let shutdown = match signals.recv() {
-                        Ok(Signal::Changed) => false,
-                        Ok(Signal::Purge(reply)) => {
+                    let signal = if self.failing.load(Ordering::Acquire) {
+                        match signals.recv_timeout(INDEX_RETRY_INTERVAL) {
+                            Ok(signal) => Some(signal),
+                            Err(mpsc::RecvTimeoutError::Timeout) => None,
+                            Err(mpsc::RecvTimeoutError::Disconnected) => Some(Signal::Shutdown),
+                        }
+                    } else {
+                        Some(signals.recv().unwrap_or(Signal::Shutdown))
+                    };
+                    let shutdown = match signal {
+                        Some(Signal::Changed) | None => false,
+                        Some(Signal::Purge(reply)) => {
                             let _ = reply.send(self.purge());
                             continue;
                         }
-                        Ok(Signal::Shutdown) | Err(_) => true,
+                        Some(Signal::Shutdown) => true,
                     };
                     if !shutdown {
                         // Coalesce bursts: wait out the rest of the interval, then drain.
@@ -112,9 +233,7 @@ impl Indexer {
                     for reply in purges {
                         let _ = reply.send(self.purge());
                     }
-                    if let Err(error) = self.catch_up() {
-                        tracing::error!(%error, "index update failed; retrying on the next change");
-                    }
+                    self.update();
                     last_commit = Instant::now();
                     if stop {
                         break;

@@ -23,24 +23,31 @@ impl PageToken {
         format!("{PREFIX}.{:016x}.{}", self.fingerprint, self.offset)
     }
 
-    /// Parses a token for a request with `fingerprint`; an empty token is the first page.
-    pub fn decode(text: &str, fingerprint: u64) -> Result<Self, String> {
-        if text.is_empty() {
-            return Ok(Self { fingerprint, offset: 0 });
-        }
+    /// Parses a non-empty token's text, without checking what request it belongs
+    /// to (the edge checks this much before the engine runs).
+    pub fn parse(text: &str) -> Result<Self, String> {
         let mut parts = text.split('.');
         let (Some(PREFIX), Some(hash), Some(offset), None) = (parts.next(), parts.next(), parts.next(), parts.next())
         else {
             return Err("is not a token returned by Match".into());
         };
-        let hash = u64::from_str_radix(hash, 16).map_err(|_| "is not a token returned by Match".to_string())?;
+        let fingerprint = u64::from_str_radix(hash, 16).map_err(|_| "is not a token returned by Match".to_string())?;
         let offset: usize = offset
             .parse()
             .map_err(|_| "is not a token returned by Match".to_string())?;
-        if hash != fingerprint {
+        Ok(Self { fingerprint, offset })
+    }
+
+    /// Parses a token for a request with `fingerprint`; an empty token is the first page.
+    pub fn decode(text: &str, fingerprint: u64) -> Result<Self, String> {
+        if text.is_empty() {
+            return Ok(Self { fingerprint, offset: 0 });
+        }
+        let token = Self::parse(text)?;
+        if token.fingerprint != fingerprint {
             return Err("belongs to a different request (opportunity, weights or filters changed)".into());
         }
-        Ok(Self { fingerprint, offset })
+        Ok(token)
     }
 }
 

@@ -5,22 +5,22 @@ use std::{
     collections::{HashMap, HashSet},
     sync::{
         Arc, Mutex,
-        atomic::{AtomicBool, AtomicU64, Ordering},
+        atomic::{AtomicU64, Ordering},
     },
     time::Instant,
 };
 
 use rayon::prelude::*;
 
-use super::{Engine, EngineError, MAX_MATCH_LIMIT, paging};
+use super::{Engine, EngineError, shortlists::to_entry};
 use crate::{
+    cancel::{Cancellation, Stop},
     domain::{Opportunity, OpportunityStatus, Timestamp, Violations},
-    ranking::{Component, PreparedOpportunity, ScoreComponent, ScoredCandidate},
-    store::{OpportunityFilter, ShortlistEntry, StoredShortlist},
+    limits::{DEFAULT_SHORTLIST_SIZE, MAX_RESCORE_OPPORTUNITIES, MAX_SHORTLIST_SIZE},
+    ranking::PreparedOpportunity,
+    store::{OpportunityFilter, StoredShortlist},
 };
 
-/// Candidates kept per shortlist when the request does not say.
-pub const DEFAULT_SHORTLIST_SIZE: u32 = 100;
 /// Opportunities ranked between two durable writes: bounds memory to this many
 /// shortlists and the number of commits to one per chunk.
 const CHUNK: usize = 64;
@@ -113,100 +113,33 @@ impl InFlight {
     }
 }
 
-/// A stored shortlist read back for an analyst.
-#[derive(Debug, Clone, PartialEq)]
-pub struct ShortlistView {
-    /// The stored list.
-    pub shortlist: StoredShortlist,
-    /// Whether alumni or the opportunity changed since it was computed.
-    pub stale: bool,
-}
-
-pub(super) fn to_entry(candidate: &ScoredCandidate) -> ShortlistEntry {
-    ShortlistEntry {
-        alumnus_id: candidate.alumnus_id.clone(),
-        display_name: candidate.display_name.clone(),
-        score: candidate.score,
-        components: candidate
-            .components
-            .iter()
-            .map(|c| (c.component.name().to_owned(), c.value, c.weight, c.contribution))
-            .collect(),
-        matched_skills: candidate.matched_skills.clone(),
-        missing_required_skills: candidate.missing_required_skills.clone(),
-        reason: candidate.reason.clone(),
-    }
-}
-
-/// A stored entry as a ranked candidate; components unknown to this version
-/// (written by a newer one) are left out of the explanation.
-pub fn from_entry(entry: &ShortlistEntry) -> ScoredCandidate {
-    ScoredCandidate {
-        alumnus_id: entry.alumnus_id.clone(),
-        display_name: entry.display_name.clone(),
-        score: entry.score,
-        components: entry
-            .components
-            .iter()
-            .filter_map(|(name, value, weight, contribution)| {
-                Component::from_name(name).map(|component| ScoreComponent {
-                    component,
-                    value: *value,
-                    weight: *weight,
-                    contribution: *contribution,
-                })
-            })
-            .collect(),
-        matched_skills: entry.matched_skills.clone(),
-        missing_required_skills: entry.missing_required_skills.clone(),
-        reason: entry.reason.clone(),
-    }
-}
-
 impl Engine {
-    /// Fingerprint of an opportunity as ranked by a default-weight Match.
-    fn opportunity_fingerprint(opportunity: &Opportunity) -> u64 {
-        paging::fingerprint(opportunity, &super::MatchOptions::default())
-    }
-
-    /// Whether a stored shortlist may no longer be what a fresh ranking gives.
-    fn is_stale(&self, shortlist: &StoredShortlist, current: Option<&Opportunity>, alumni_seq: u64) -> bool {
-        shortlist.pruned
-            || shortlist.alumni_seq < alumni_seq
-            || current.is_none_or(|o| Self::opportunity_fingerprint(o) != shortlist.opportunity_fingerprint)
-    }
-
-    /// Reads a stored shortlist and whether it is stale.
-    pub fn shortlist(&self, opportunity_id: &str) -> Result<ShortlistView, EngineError> {
-        let mut violations = Violations::new();
-        violations.check_id("opportunity_id", opportunity_id);
-        violations.into_result()?;
-        let shortlist = self
-            .store
-            .get_shortlist(opportunity_id)?
-            .ok_or_else(|| EngineError::NotFound {
-                entity: "shortlist",
-                id: opportunity_id.to_owned(),
-            })?;
-        let current = self.store.get_opportunity(opportunity_id)?;
-        let stale = self.is_stale(&shortlist, current.as_ref(), self.store.alumni_seq()?);
-        Ok(ShortlistView { shortlist, stale })
-    }
-
     /// Re-scores opportunities and stores their shortlists, reporting progress after
-    /// every chunk. Stops early, keeping what was written, once `cancelled` is set.
+    /// every chunk. Stops early, keeping what was written, once `cancel` says so:
+    /// a cancelled run (its client went away) ends with its last progress; a run
+    /// stopped by a deadline or shutdown ends with [`EngineError::Stopped`].
     pub fn rescore(
         &self,
         request: RescoreRequest,
-        cancelled: &AtomicBool,
+        cancel: &Cancellation,
         progress: impl Fn(RescoreProgress) + Sync,
     ) -> Result<RescoreProgress, EngineError> {
         let started = Instant::now();
         let mut violations = Violations::new();
-        if request.shortlist_size > MAX_MATCH_LIMIT {
-            violations.add("shortlist_size", format!("must be at most {MAX_MATCH_LIMIT}"));
+        if request.shortlist_size > MAX_SHORTLIST_SIZE {
+            violations.add("shortlist_size", format!("must be at most {MAX_SHORTLIST_SIZE}"));
         }
-        for (i, id) in request.opportunity_ids.iter().enumerate() {
+        violations.check_count(
+            "opportunity_ids",
+            request.opportunity_ids.len(),
+            MAX_RESCORE_OPPORTUNITIES,
+        );
+        for (i, id) in request
+            .opportunity_ids
+            .iter()
+            .enumerate()
+            .take(MAX_RESCORE_OPPORTUNITIES)
+        {
             violations.check_id(&format!("opportunity_ids[{i}]"), id);
         }
         violations.into_result()?;
@@ -261,20 +194,24 @@ impl Engine {
         progress(report(false));
         let now = Timestamp::now();
         for chunk in claimed.chunks(CHUNK) {
-            if cancelled.load(Ordering::Relaxed) {
-                tracing::info!(
-                    completed = completed.load(Ordering::Relaxed),
-                    total,
-                    "re-score cancelled"
-                );
-                return Ok(report(true));
+            match cancel.reason() {
+                None => {}
+                Some(Stop::Cancelled) => {
+                    tracing::info!(
+                        completed = completed.load(Ordering::Relaxed),
+                        total,
+                        "re-score cancelled"
+                    );
+                    return Ok(report(true));
+                }
+                Some(stop) => return Err(EngineError::Stopped(stop)),
             }
             let shortlists: Vec<StoredShortlist> = chunk
                 .par_iter()
                 .map(|opportunity| -> Result<StoredShortlist, EngineError> {
                     let profile = self.profiles.profile(opportunity.kind);
                     let prepared = PreparedOpportunity::new(opportunity.clone(), &self.taxonomy);
-                    let (_, ranked) = self.rank_opportunity(&searcher, &prepared, profile, false, now)?;
+                    let (_, ranked) = self.rank_opportunity(&searcher, &prepared, profile, false, now, cancel)?;
                     Ok(StoredShortlist {
                         opportunity_id: opportunity.id.clone(),
                         kind: opportunity.kind,
@@ -336,19 +273,19 @@ impl Jobs {
 
 impl Engine {
     /// Starts re-scoring `opportunity_ids` in the background; returns the job id.
-    pub fn start_rescore_job(self: &Arc<Self>, opportunity_ids: Vec<String>) -> String {
+    /// `cancel` stops it (at shutdown, say), keeping the shortlists written so far.
+    pub fn start_rescore_job(self: &Arc<Self>, opportunity_ids: Vec<String>, cancel: Cancellation) -> String {
         let number = self.jobs.next.fetch_add(1, Ordering::Relaxed) + 1;
         let id = format!("rescore-{}-{number}", Timestamp::now().seconds);
         self.jobs.set(&id, JobState::Running(RescoreProgress::default()));
         let engine = self.clone();
         let job = id.clone();
         std::thread::spawn(move || {
-            let never = AtomicBool::new(false);
             let request = RescoreRequest {
                 opportunity_ids,
                 ..RescoreRequest::default()
             };
-            let outcome = engine.rescore(request, &never, |p| engine.jobs.set(&job, JobState::Running(p)));
+            let outcome = engine.rescore(request, &cancel, |p| engine.jobs.set(&job, JobState::Running(p)));
             match outcome {
                 Ok(last) => engine.jobs.set(&job, JobState::Succeeded(last)),
                 Err(error) => {

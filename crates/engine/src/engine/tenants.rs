@@ -86,6 +86,22 @@ impl Tenants {
         slot.clone()
     }
 
+    /// Every tenant's engine that is open now.
+    pub fn open_engines(&self) -> Vec<(TenantId, Arc<Engine>)> {
+        let slots: Vec<(TenantId, Slot)> = match self.slots.lock() {
+            Ok(slots) => slots.iter().map(|(t, s)| (t.clone(), s.clone())).collect(),
+            Err(_) => return Vec::new(),
+        };
+        slots
+            .into_iter()
+            .filter_map(|(tenant, slot)| {
+                // A slot being opened right now is skipped rather than waited for.
+                let guard = slot.try_lock().ok()?;
+                guard.clone().map(|engine| (tenant, engine))
+            })
+            .collect()
+    }
+
     /// Opens every tenant that has a directory, so their indexes catch up at start-up
     /// rather than on their first call.
     pub fn open_existing(&self) -> Result<Vec<TenantId>, EngineError> {

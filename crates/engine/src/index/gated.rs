@@ -29,6 +29,8 @@ use std::{
     collections::{BinaryHeap, HashSet},
 };
 
+use super::IndexError;
+use crate::cancel::Cancellation;
 use tantivy::{
     DocAddress, DocId, DocSet, Score, Searcher, SegmentReader, TERMINATED, Term,
     fieldnorm::FieldNormReader,
@@ -230,7 +232,8 @@ pub(super) fn top_filtered(
     clauses: &[TextClause],
     filters: &[Term],
     limit: usize,
-) -> tantivy::Result<(u64, Vec<(Score, DocAddress)>)> {
+    cancel: &Cancellation,
+) -> Result<(u64, Vec<(Score, DocAddress)>), IndexError> {
     let mut scored: Vec<ScoredClause> = Vec::with_capacity(clauses.len());
     for clause in clauses {
         let bm25 = Bm25Weight::for_terms(searcher, std::slice::from_ref(&clause.term))?.boost_by(clause.boost);
@@ -248,6 +251,7 @@ pub(super) fn top_filtered(
     let mut eligible = 0;
     let mut filters_by_segment = Vec::with_capacity(searcher.segment_readers().len());
     for (segment_ord, reader) in searcher.segment_readers().iter().enumerate() {
+        cancel.check().map_err(IndexError::Stopped)?;
         let filter = SegmentFilter::build(reader, filters)?;
         eligible += filter.count;
         if filter.count > 0 {

@@ -35,6 +35,7 @@ pub use japanese::{
 pub use tokenizer::{BufferedTokenStream, MULTILINGUAL, MultilingualTokenizer, tokenize};
 
 use crate::{
+    cancel::{Cancellation, Stop},
     domain::{Alumnus, Opportunity, OpportunityKind},
     taxonomy::Taxonomy,
 };
@@ -70,6 +71,9 @@ pub enum IndexError {
     /// File-system error around the index directory.
     #[error("search index files: {0}")]
     Io(#[from] std::io::Error),
+    /// The search was stopped (deadline, cancellation, shutdown).
+    #[error("search stopped: {0:?}")]
+    Stopped(Stop),
 }
 
 /// What [`AlumniIndex::purge_deleted`] did.
@@ -624,9 +628,21 @@ impl AlumniIndex {
     }
 
     /// Retrieves the `pool` best alumni for `query` from `searcher`, and counts all eligible.
-    pub fn retrieve(&self, searcher: &Searcher, query: &RetrievalQuery, pool: usize) -> Result<Retrieved, IndexError> {
-        let (total_eligible, top) =
-            gated::top_filtered(searcher, &self.text_clauses(query), &self.filter_terms(query), pool)?;
+    /// Stops between segments once `cancel` says so.
+    pub fn retrieve(
+        &self,
+        searcher: &Searcher,
+        query: &RetrievalQuery,
+        pool: usize,
+        cancel: &Cancellation,
+    ) -> Result<Retrieved, IndexError> {
+        let (total_eligible, top) = gated::top_filtered(
+            searcher,
+            &self.text_clauses(query),
+            &self.filter_terms(query),
+            pool,
+            cancel,
+        )?;
         let mut hits = Vec::with_capacity(top.len());
         let mut columns = HashMap::new();
         let mut id = String::new();
@@ -688,7 +704,9 @@ mod tests {
 
     fn ranking(index: &AlumniIndex, title: &str) -> Vec<String> {
         let query = RetrievalQuery::for_opportunity(&opportunity(title), &Taxonomy::empty(), false, index.morphology());
-        let retrieved = index.retrieve(&index.searcher(), &query, 10).unwrap();
+        let retrieved = index
+            .retrieve(&index.searcher(), &query, 10, &Cancellation::new())
+            .unwrap();
         retrieved.hits.into_iter().map(|hit| hit.id).collect()
     }
 
@@ -750,7 +768,7 @@ mod tests {
         ];
         for (title, pool) in titles.into_iter().flat_map(|t| [(t, 3), (t, 25), (t, 1000)]) {
             let query = RetrievalQuery::for_opportunity(&opportunity(title), &taxonomy, false, None);
-            let retrieved = index.retrieve(&searcher, &query, pool).unwrap();
+            let retrieved = index.retrieve(&searcher, &query, pool, &Cancellation::new()).unwrap();
             let (expected_count, expected_top) = searcher
                 .search(
                     &index.tantivy_query(&query),

@@ -17,6 +17,7 @@ pub use features::{SkillEvidence, SkillMatch};
 pub use model::{Component, RankingProfiles, WeightError, WeightProfile};
 
 use crate::{
+    cancel::{Cancellation, Stop},
     domain::{Alumnus, Opportunity, OpportunityKind, PartialDate, Timestamp},
     taxonomy::{CanonicalSkill, Taxonomy},
 };
@@ -137,28 +138,42 @@ pub struct ScoredCandidate {
 
 /// Scores the pool in parallel and returns candidates best first (ties by id).
 /// Candidates that fail a gate or the required-skill filter are dropped.
-pub fn rank(context: &RankingContext<'_>, pool: Vec<PoolEntry>) -> Vec<ScoredCandidate> {
+/// Stops (with the reason) once `cancel` says so.
+pub fn rank(
+    context: &RankingContext<'_>,
+    pool: Vec<PoolEntry>,
+    cancel: &Cancellation,
+) -> Result<Vec<ScoredCandidate>, Stop> {
     let best_bm25 = pool.iter().map(|e| e.bm25).fold(0.0f32, f32::max);
-    rank_against(context, pool, best_bm25)
+    rank_against(context, pool, best_bm25, cancel)
 }
 
 /// Like [`rank`], with text relevance measured against a given best BM25 score
 /// (the best of the opportunity's full retrieval), for scoring a few candidates
 /// exactly as a full ranking would.
-pub fn rank_against(context: &RankingContext<'_>, pool: Vec<PoolEntry>, best_bm25: f32) -> Vec<ScoredCandidate> {
+pub fn rank_against(
+    context: &RankingContext<'_>,
+    pool: Vec<PoolEntry>,
+    best_bm25: f32,
+    cancel: &Cancellation,
+) -> Result<Vec<ScoredCandidate>, Stop> {
     let kind = context.opportunity.opportunity.kind;
     let today = PartialDate::from_timestamp(context.now);
     let mut scored: Vec<ScoredCandidate> = pool
         .into_par_iter()
         .filter(|entry| entry.alumnus.passes_gates(kind))
-        .filter_map(|entry| score_one(context, &entry, best_bm25, today))
-        .collect();
+        .map(|entry| {
+            cancel.check()?;
+            Ok(score_one(context, &entry, best_bm25, today))
+        })
+        .filter_map(Result::transpose)
+        .collect::<Result<_, Stop>>()?;
     scored.sort_by(|a, b| {
         b.score
             .total_cmp(&a.score)
             .then_with(|| a.alumnus_id.cmp(&b.alumnus_id))
     });
-    scored
+    Ok(scored)
 }
 
 fn score_one(

@@ -56,7 +56,7 @@ fn rank_default(opportunity: Opportunity, pool: Vec<PoolEntry>) -> Vec<ScoredCan
         now: now(),
         require_all_required_skills: false,
     };
-    rank(&context, pool)
+    rank(&context, pool, &crate::cancel::Cancellation::new()).unwrap()
 }
 
 /// Ranks two alumni with equal text relevance and returns the ids best first.
@@ -285,7 +285,7 @@ proptest! {
         let pool: Vec<(Alumnus, f32)> = pool.into_iter().filter(|(a, _)| seen.insert(a.id.clone())).collect();
         let by_id: HashMap<String, Alumnus> = pool.iter().map(|(a, _)| (a.id.clone(), a.clone())).collect();
         let entries = pool.into_iter().map(|(alumnus, bm25)| PoolEntry { alumnus, bm25 }).collect();
-        let ranked = rank(&context, entries);
+        let ranked = rank(&context, entries, &crate::cancel::Cancellation::new()).unwrap();
         for candidate in &ranked {
             prop_assert!(by_id[&candidate.alumnus_id].passes_gates(kind), "gate violated");
             prop_assert!((0.0..=1.0 + 1e-12).contains(&candidate.score));

@@ -560,6 +560,7 @@ fn evaluate_query(
                 weights,
                 ..MatchOptions::default()
             },
+            &crate::engine::Cancellation::new(),
         )?;
         let returned: Vec<&str> = page.candidates.iter().map(|(_, c)| c.alumnus_id.as_str()).collect();
         let (ranked, gate_violations) = judge_ranking(&returned, &judged.alumni, &grades, kind);

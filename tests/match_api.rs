@@ -465,14 +465,14 @@ async fn weight_overrides_change_the_order_and_unknown_names_are_rejected() {
 
     let status = server.matcher.r#match(request(vec![("age", 1.0)])).await.unwrap_err();
     assert_eq!(status.code(), tonic::Code::InvalidArgument);
-    let fields = common_bad_request_fields(&status);
+    let fields = common::fields(&status);
     assert_eq!(fields, ["weights[age]"]);
     let status = server
         .matcher
         .r#match(request(vec![("engagement", -1.0)]))
         .await
         .unwrap_err();
-    assert_eq!(common_bad_request_fields(&status), ["weights[engagement]"]);
+    assert_eq!(common::fields(&status), ["weights[engagement]"]);
     server.stop().await;
 }
 
@@ -510,15 +510,4 @@ fn now_seconds() -> i64 {
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap()
         .as_secs() as i64
-}
-
-fn common_bad_request_fields(status: &tonic::Status) -> Vec<String> {
-    use tonic_types::StatusExt;
-    status
-        .get_details_bad_request()
-        .expect("BadRequest detail")
-        .field_violations
-        .into_iter()
-        .map(|v| v.field)
-        .collect()
 }

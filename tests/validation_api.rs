@@ -4,19 +4,9 @@
 mod common;
 
 use alumni_match::proto::{self, OpportunityKind};
-use common::{TestServer, alumnus, opportunity};
+use common::{TestServer, alumnus, fields, opportunity};
 use tonic::Code;
 use tonic_types::StatusExt;
-
-fn fields(status: &tonic::Status) -> Vec<String> {
-    status
-        .get_details_bad_request()
-        .unwrap_or_else(|| panic!("no BadRequest detail in {status:?}"))
-        .field_violations
-        .into_iter()
-        .map(|v| v.field)
-        .collect()
-}
 
 #[tokio::test]
 async fn one_bad_alumnus_rejects_the_whole_batch() {

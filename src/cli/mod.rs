@@ -1,6 +1,8 @@
 //! The `alumni-match` command line: the server and the tools around it.
 
 mod client;
+mod data_dir;
+mod maintenance;
 
 use std::{path::PathBuf, sync::Arc};
 
@@ -29,7 +31,7 @@ pub struct Cli {
 /// The subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Run the gRPC server (loads the sample data on first start with an empty store).
+    /// Run the gRPC server (loads the sample data into a brand-new data directory).
     Serve(ServeArgs),
     /// Stream a JSONL file of alumni or opportunities to a running server.
     Import {
@@ -83,6 +85,41 @@ pub enum Command {
         explain: bool,
         #[command(flatten)]
         connection: Connection,
+    },
+    /// Verify a data directory offline (the server stopped): every page and
+    /// record of each tenant's store, the index against the store, file modes.
+    /// Exits non-zero when anything is wrong.
+    Check {
+        /// The data directory.
+        #[arg(long, default_value = "alumni-data")]
+        data_dir: PathBuf,
+        /// Only this tenant.
+        #[arg(long)]
+        tenant: Option<String>,
+    },
+    /// Take a consistent copy of the key's tenant's store from a running server.
+    Backup {
+        /// The file to write (readable by its owner only).
+        #[arg(long)]
+        out: PathBuf,
+        #[command(flatten)]
+        connection: Connection,
+    },
+    /// Put a backup in place as a tenant's store (the server stopped); the index
+    /// is rebuilt from it at the next start.
+    Restore {
+        /// The backup file written by `alumni-match backup`.
+        #[arg(long)]
+        from: PathBuf,
+        /// The data directory to restore into.
+        #[arg(long, default_value = "alumni-data")]
+        data_dir: PathBuf,
+        /// The tenant to restore.
+        #[arg(long, default_value = "default")]
+        tenant: String,
+        /// Replace the tenant's existing store (it is kept aside).
+        #[arg(long)]
+        force: bool,
     },
     /// Make deleted alumni physically gone from the search index's files.
     Purge {
@@ -283,6 +320,18 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
             connection,
         } => client::shortlist(&opportunity, format, &connection).await,
         Command::Purge { connection } => client::purge(&connection).await,
+        Command::Check { data_dir, tenant } => {
+            tokio::task::spawn_blocking(move || maintenance::check(&data_dir, tenant.as_deref()))
+                .await
+                .map_err(|e| CliError::Client(format!("check task failed: {e}")))?
+        }
+        Command::Backup { out, connection } => maintenance::backup(&out, &connection).await,
+        Command::Restore {
+            from,
+            data_dir,
+            tenant,
+            force,
+        } => maintenance::restore(&from, &data_dir, &tenant, force),
         Command::Keys(command) => keys(command),
         Command::Data(DataCommand::BuildJaDictionary { source, out }) => {
             let started = std::time::Instant::now();
@@ -315,6 +364,19 @@ async fn serve(args: ServeArgs) -> Result<(), CliError> {
     if args.no_sample {
         config.sample_dir = None;
     }
+    // Before anything is created: personal data is readable by its owner only,
+    // and only a brand-new data directory gets the sample dataset.
+    data_dir::restrict_umask();
+    let brand_new = data_dir::is_brand_new(&config.data_dir);
+    let widened = data_dir::make_private(&config.data_dir)
+        .map_err(|e| CliError::Client(format!("data directory {}: {e}", config.data_dir.display())))?;
+    if !widened.is_empty() {
+        tracing::warn!(
+            count = widened.len(),
+            first = %widened[0].display(),
+            "files and directories in the data directory were readable by others; narrowed them to the owner"
+        );
+    }
     let options = config.server_options(AccessLog::disabled())?;
     let engine_config = config.engine_config()?;
     let authentication = authentication(&config)?;
@@ -338,7 +400,10 @@ async fn serve(args: ServeArgs) -> Result<(), CliError> {
     })
     .await
     .map_err(|e| CliError::Client(format!("start-up task failed: {e}")))??;
-    if let Some(sample) = config.sample_dir.clone() {
+    if !brand_new && config.sample_dir.is_some() {
+        tracing::debug!("the data directory is not new: the sample dataset is not loaded");
+    }
+    if let Some(sample) = config.sample_dir().filter(|_| brand_new) {
         let loader = tenants.clone();
         tokio::task::spawn_blocking(move || load_sample(&loader, &sample))
             .await
@@ -354,7 +419,8 @@ async fn serve(args: ServeArgs) -> Result<(), CliError> {
     Ok(())
 }
 
-/// Loads the sample dataset into the default tenant when its store is empty.
+/// Loads the sample dataset into the default tenant of a brand-new data
+/// directory.
 fn load_sample(tenants: &Tenants, sample: &std::path::Path) -> Result<(), CliError> {
     let engine = tenants.engine(&TenantId::default_tenant())?;
     if engine.count_alumni()? > 0 {

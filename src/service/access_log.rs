@@ -3,7 +3,6 @@
 //! alumni, or request text: the log must be safe to hand to an auditor.
 
 use std::{
-    fs::File,
     io::Write,
     net::SocketAddr,
     path::{Path, PathBuf},
@@ -46,7 +45,7 @@ pub struct AccessRecord<'a> {
 /// an auditor reading the file sees the hole instead of silence.
 #[derive(Clone, Default)]
 pub struct AccessLog {
-    file: Option<Arc<Mutex<File>>>,
+    file: Option<Arc<Mutex<Box<dyn Write + Send>>>>,
     path: Option<PathBuf>,
     lost: Arc<AtomicU64>,
     /// Whether a failed write left part of a line behind.
@@ -54,7 +53,7 @@ pub struct AccessLog {
 }
 
 /// Writes all of `bytes`, or says how many were written before the error.
-fn write_counted(file: &mut File, bytes: &[u8]) -> Result<(), (std::io::Error, usize)> {
+fn write_counted(file: &mut dyn Write, bytes: &[u8]) -> Result<(), (std::io::Error, usize)> {
     let mut written = 0;
     while written < bytes.len() {
         match file.write(&bytes[written..]) {
@@ -86,7 +85,7 @@ impl AccessLog {
         #[cfg(unix)]
         std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
         Ok(Self {
-            file: Some(Arc::new(Mutex::new(options.open(path)?))),
+            file: Some(Arc::new(Mutex::new(Box::new(options.open(path)?)))),
             path: Some(path.to_owned()),
             lost: Arc::new(AtomicU64::new(0)),
             partial: Arc::new(AtomicBool::new(false)),
@@ -142,7 +141,7 @@ impl AccessLog {
                 gap
             });
             if let Ok(gap) = gap
-                && file.write_all(&gap).is_ok()
+                && write_counted(&mut **file, &gap).is_ok()
             {
                 self.lost.store(0, Ordering::Release);
                 self.partial.store(false, Ordering::Release);
@@ -152,7 +151,7 @@ impl AccessLog {
                 );
             }
         }
-        if let Err((error, written)) = write_counted(&mut file, &line) {
+        if let Err((error, written)) = write_counted(&mut **file, &line) {
             if written > 0 {
                 self.partial.store(true, Ordering::Release);
             }
@@ -160,5 +159,86 @@ impl AccessLog {
                 tracing::error!(%error, "cannot write the access log; records are lost until it can be written again");
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A sink that fails as a full disk does while `failing` is set: the first
+    /// write of a line takes half of it, the next one reports no space left.
+    struct Flaky {
+        written: Arc<Mutex<Vec<u8>>>,
+        failing: Arc<std::sync::atomic::AtomicBool>,
+        took_half: bool,
+    }
+
+    impl Write for Flaky {
+        fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+            if self.failing.load(Ordering::Acquire) {
+                if !std::mem::replace(&mut self.took_half, true) && bytes.len() > 1 {
+                    let half = bytes.len() / 2;
+                    self.written.lock().unwrap().extend_from_slice(&bytes[..half]);
+                    return Ok(half);
+                }
+                return Err(std::io::Error::from(std::io::ErrorKind::StorageFull));
+            }
+            self.took_half = false;
+            self.written.lock().unwrap().extend_from_slice(bytes);
+            Ok(bytes.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    fn record(time: &str) -> AccessRecord<'_> {
+        AccessRecord {
+            time: time.to_owned(),
+            tenant: Some("acme"),
+            key_id: None,
+            role: None,
+            method: "Match",
+            status: "Ok".into(),
+            returned: 0,
+            elapsed_ms: 1.0,
+            peer: None,
+        }
+    }
+
+    #[test]
+    fn records_lost_while_the_disk_is_full_are_marked_by_a_gap_record_on_a_line_of_its_own() {
+        let written = Arc::new(Mutex::new(Vec::new()));
+        let failing = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let sink = Flaky {
+            written: written.clone(),
+            failing: failing.clone(),
+            took_half: false,
+        };
+        let log = AccessLog {
+            file: Some(Arc::new(Mutex::new(Box::new(sink)))),
+            path: None,
+            lost: Arc::new(AtomicU64::new(0)),
+            partial: Arc::new(AtomicBool::new(false)),
+        };
+        log.record(&record("t1"));
+        failing.store(true, Ordering::Release);
+        log.record(&record("t2"));
+        log.record(&record("t3"));
+        assert_eq!(log.lost(), 2);
+        failing.store(false, Ordering::Release);
+        log.record(&record("t4"));
+        assert_eq!(log.lost(), 0);
+        let text = String::from_utf8(written.lock().unwrap().clone()).unwrap();
+        let lines: Vec<&str> = text.lines().collect();
+        let parsed: Vec<serde_json::Value> = lines
+            .iter()
+            .filter_map(|line| serde_json::from_str(line).ok())
+            .collect();
+        assert_eq!(parsed.first().map(|r| r["time"].clone()), Some("t1".into()));
+        let gap = parsed.iter().find(|r| r["event"] == "gap").expect("a gap record");
+        assert_eq!(gap["lost"], 2);
+        assert_eq!(parsed.last().map(|r| r["time"].clone()), Some("t4".into()));
     }
 }

@@ -52,7 +52,9 @@ impl Authentication {
     /// Whether the key a call was admitted with is still active: a long call (an
     /// import stream) asks before each item it writes, so a revocation ends it.
     /// `last_generation` remembers the key file's generation at the last check,
-    /// so the lookup happens only when the key file changed.
+    /// so the lookup happens only when the key file changed; start it at
+    /// [`UNCHECKED`] so the first check always looks (the key may have been
+    /// revoked between authentication and the first item).
     pub(crate) fn still_valid(&self, principal: &Principal, last_generation: &mut u64) -> bool {
         match self {
             Authentication::Disabled => true,
@@ -66,15 +68,11 @@ impl Authentication {
             }
         }
     }
-
-    /// The key file's generation now (see [`Authentication::still_valid`]).
-    pub(crate) fn generation(&self) -> u64 {
-        match self {
-            Authentication::Disabled => 0,
-            Authentication::ApiKeys(ring) => ring.generation(),
-        }
-    }
 }
+
+/// A generation no key file has: the next [`Authentication::still_valid`] looks
+/// the key up.
+pub(crate) const UNCHECKED: u64 = u64::MAX;
 
 /// The key in `authorization: Bearer …` or `x-api-key`.
 fn presented_key(headers: &http::HeaderMap) -> Result<&str, AuthFailure> {

@@ -137,10 +137,17 @@ fn store_status(error: &StoreError) -> Option<Status> {
             &[],
             Some(Duration::from_secs(1)),
         ),
-        StoreError::Damaged { .. } => with_info(
+        StoreError::Damaged { .. } | StoreError::Corrupt { .. } => with_info(
             Code::DataLoss,
             "this tenant's store is damaged and refuses writes; the operator must check and restore it".into(),
             "STORE_DAMAGED",
+            &[],
+            None,
+        ),
+        StoreError::InUse { .. } => with_info(
+            Code::Unavailable,
+            "this tenant's store is in use by another process".into(),
+            "STORE_IN_USE",
             &[],
             None,
         ),

@@ -5,6 +5,19 @@
 
 pub mod raw;
 
+/// The fields a status's BadRequest detail names, in order; a status without
+/// the detail fails the test.
+pub fn fields(status: &tonic::Status) -> Vec<String> {
+    use tonic_types::StatusExt;
+    status
+        .get_details_bad_request()
+        .unwrap_or_else(|| panic!("no BadRequest detail in {status:?}"))
+        .field_violations
+        .into_iter()
+        .map(|v| v.field)
+        .collect()
+}
+
 use std::{net::SocketAddr, path::Path, sync::Arc, time::Duration};
 
 use alumni_match::{
@@ -247,14 +260,73 @@ pub fn tenant_dir(data_dir: &Path, tenant: &str) -> std::path::PathBuf {
 /// Killed and reaped on drop, so a failing test leaves no stray server behind.
 pub struct ServerProcess {
     child: Option<std::process::Child>,
-    /// A connected channel carrying the admin key, ready once the server reports SERVING.
+    /// A connected channel carrying the admin key, ready once the server answers.
     pub channel: ClientChannel,
+    /// The server's address.
+    pub addr: SocketAddr,
+}
+
+/// How to start a [`ServerProcess`].
+#[derive(Debug, Clone)]
+pub struct ServerSetup {
+    /// Where its log goes (appended), or nowhere.
+    pub log_file: Option<std::path::PathBuf>,
+    /// Its `--log` filter.
+    pub log_level: String,
+    /// Load the committed sample into a brand-new data directory (else `--no-sample`).
+    pub sample: bool,
+    /// Pass the small test taxonomy (else the server finds the real one).
+    pub test_taxonomy: bool,
+    /// More flags.
+    pub args: Vec<String>,
+    /// Environment variables.
+    pub env: Vec<(String, String)>,
+    /// The working directory (default: the test's).
+    pub cwd: Option<std::path::PathBuf>,
+    /// Wait for SERVING (else for any health answer: a server that starts with a
+    /// damaged store reports NOT_SERVING).
+    pub wait_serving: bool,
+}
+
+impl Default for ServerSetup {
+    fn default() -> Self {
+        Self {
+            log_file: None,
+            log_level: "warn".into(),
+            sample: false,
+            test_taxonomy: true,
+            args: Vec::new(),
+            env: Vec::new(),
+            cwd: None,
+            wait_serving: true,
+        }
+    }
+}
+
+/// A server that exited instead of starting.
+#[derive(Debug)]
+pub struct StartFailure {
+    /// Its exit status.
+    pub status: std::process::ExitStatus,
+    /// What it wrote to stderr.
+    pub stderr: String,
 }
 
 impl ServerProcess {
     /// Starts the server over `data_dir` (with the test taxonomy) and waits until
     /// its health check says SERVING. Logs at `log_level` go to `log_file`, or nowhere.
     pub async fn spawn(data_dir: &Path, log_file: Option<&Path>, log_level: &str) -> Self {
+        let setup = ServerSetup {
+            log_file: log_file.map(Path::to_owned),
+            log_level: log_level.into(),
+            ..ServerSetup::default()
+        };
+        Self::start(data_dir, setup).await.expect("the server starts")
+    }
+
+    /// Starts the server as `setup` says; a server that exits before it answers
+    /// is a [`StartFailure`] with its stderr.
+    pub async fn start(data_dir: &Path, setup: ServerSetup) -> Result<Self, StartFailure> {
         use std::process::{Command, Stdio};
         use tonic_health::pb::{HealthCheckRequest, health_check_response::ServingStatus, health_client::HealthClient};
 
@@ -263,37 +335,48 @@ impl ServerProcess {
             .local_addr()
             .unwrap()
             .port();
-        std::fs::create_dir_all(data_dir).unwrap();
-        let taxonomy = data_dir.join("taxonomy.tsv");
-        std::fs::write(&taxonomy, TEST_TAXONOMY).unwrap();
-        let stderr = match log_file {
-            Some(path) => Stdio::from(
-                std::fs::OpenOptions::new()
-                    .create(true)
-                    .append(true)
-                    .open(path)
-                    .unwrap(),
-            ),
-            None => Stdio::null(),
+        let stderr_path = match &setup.log_file {
+            Some(path) => path.clone(),
+            None => std::env::temp_dir().join(format!("alumni-match-test-{}-{port}.log", std::process::id())),
         };
-        let child = Command::new(env!("CARGO_BIN_EXE_alumni-match"))
+        let stderr = Stdio::from(
+            std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(&stderr_path)
+                .unwrap(),
+        );
+        let mut command = Command::new(env!("CARGO_BIN_EXE_alumni-match"));
+        command
             .args([
                 "serve",
-                "--no-sample",
                 "--listen",
                 &format!("127.0.0.1:{port}"),
                 "--log",
-                log_level,
+                &setup.log_level,
             ])
             .arg("--data-dir")
-            .arg(data_dir)
-            .arg("--taxonomy-path")
-            .arg(&taxonomy)
+            .arg(data_dir);
+        if !setup.sample {
+            command.arg("--no-sample");
+        }
+        if setup.test_taxonomy {
+            let taxonomy = std::env::temp_dir().join(format!("alumni-match-test-taxonomy-{}.tsv", std::process::id()));
+            std::fs::write(&taxonomy, TEST_TAXONOMY).unwrap();
+            command.arg("--taxonomy-path").arg(&taxonomy);
+        }
+        if let Some(cwd) = &setup.cwd {
+            command.current_dir(cwd);
+        }
+        let child = command
+            .args(&setup.args)
             .env("ALUMNI_MATCH_INDEX_COMMIT_INTERVAL_MS", "20")
+            .envs(setup.env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
             .stdout(Stdio::null())
             .stderr(stderr)
             .spawn()
             .expect("start alumni-match serve");
+        let addr: SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
         // Owned by a not-yet-connected process value so a timeout below still reaps it.
         let mut process = Self {
             child: Some(child),
@@ -301,10 +384,18 @@ impl ServerProcess {
                 Channel::from_static("http://127.0.0.1:1").connect_lazy(),
                 service::ApiKeyInterceptor::new(None).unwrap(),
             ),
+            addr,
         };
-        let endpoint = format!("http://127.0.0.1:{port}");
-        let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+        let endpoint = format!("http://{addr}");
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
         loop {
+            if let Some(child) = process.child.as_mut()
+                && let Ok(Some(status)) = child.try_wait()
+            {
+                process.child = None;
+                let stderr = std::fs::read_to_string(&stderr_path).unwrap_or_default();
+                return Err(StartFailure { status, stderr });
+            }
             // The admin key is written before the server listens, so it is there once we connect.
             let key = std::fs::read_to_string(data_dir.join("admin.key")).ok();
             if let Some(key) = key
@@ -312,14 +403,19 @@ impl ServerProcess {
                 && let Ok(response) = HealthClient::new(channel.clone())
                     .check(HealthCheckRequest::default())
                     .await
-                && response.into_inner().status == ServingStatus::Serving as i32
+                && (!setup.wait_serving || response.into_inner().status == ServingStatus::Serving as i32)
             {
                 process.channel = channel;
-                return process;
+                return Ok(process);
             }
             assert!(tokio::time::Instant::now() < deadline, "server did not become healthy");
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
+    }
+
+    /// The server's process id.
+    pub fn pid(&self) -> u32 {
+        self.child.as_ref().map(std::process::Child::id).unwrap_or(0)
     }
 
     /// SIGKILL: no shutdown path runs.

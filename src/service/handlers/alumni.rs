@@ -99,7 +99,7 @@ impl Handlers {
     ) -> Result<u64, ServiceError> {
         let principal = call.caller()?.clone();
         let authentication = &self.shared.authentication;
-        let mut generation = authentication.generation();
+        let mut generation = crate::service::auth::UNCHECKED;
         let idle = self.shared.stream_idle_timeout;
         let mut pending: Vec<Alumnus> = Vec::with_capacity(IMPORT_CHUNK);
         let mut committed: u64 = 0;

@@ -50,7 +50,9 @@ pub(super) struct Indexer {
     store: Arc<Store>,
     index: Arc<AlumniIndex>,
     taxonomy: Arc<Taxonomy>,
-    writer: IndexWriter,
+    /// `None` after a failure the writer could not roll back from; a new one is
+    /// opened before the next attempt.
+    writer: Option<IndexWriter>,
     applied: watch::Sender<u64>,
     commit_interval: Duration,
     threads: usize,
@@ -72,7 +74,7 @@ impl Indexer {
             store,
             index,
             taxonomy,
-            writer,
+            writer: Some(writer),
             applied,
             commit_interval: config.commit_interval,
             threads: config.indexer_threads,
@@ -91,15 +93,31 @@ impl Indexer {
         self.applied.send_replace(seq);
     }
 
+    /// The writer, opened anew if the last failure left none.
+    fn writer(&mut self) -> Result<&mut IndexWriter, EngineError> {
+        if self.writer.is_none() {
+            self.writer = Some(self.index.writer(self.threads, self.memory_bytes)?);
+            tracing::info!("opened a new index writer");
+        }
+        self.writer
+            .as_mut()
+            .ok_or_else(|| EngineError::Internal("no index writer".into()))
+    }
+
     /// Rebuilds the index from every stored alumnus, in one commit.
     pub(super) fn rebuild(&mut self) -> Result<(), EngineError> {
         tracing::info!(
             alumni = self.store.count_alumni()?,
             "rebuilding the search index from the store"
         );
-        self.index.clear(&mut self.writer)?;
+        let index = self.index.clone();
+        index.clear(self.writer()?)?;
         let mut done = 0usize;
-        let (index, writer, taxonomy) = (&self.index, &self.writer, &self.taxonomy);
+        let writer = self
+            .writer
+            .as_ref()
+            .ok_or_else(|| EngineError::Internal("no index writer".into()))?;
+        let (index, taxonomy) = (&self.index, &self.taxonomy);
         let seq = self.store.scan_alumni(10_000, |batch| -> Result<(), EngineError> {
             for alumnus in &batch {
                 index.stage(writer, taxonomy, &alumnus.id, Some(alumnus))?;
@@ -108,7 +126,8 @@ impl Indexer {
             tracing::info!(done, "rebuilding the search index");
             Ok(())
         })?;
-        self.index.commit(&mut self.writer, seq)?;
+        let index = self.index.clone();
+        index.commit(self.writer()?, seq)?;
         self.applied.send_replace(seq);
         Ok(())
     }
@@ -145,29 +164,35 @@ impl Indexer {
         // The store may already hold newer versions than the logged change; that
         // is fine: those are applied again when their own log entry comes up.
         let current = self.store.get_alumni(ids)?;
+        let index = self.index.clone();
+        let taxonomy = self.taxonomy.clone();
+        let writer = self.writer()?;
         for (id, alumnus) in ids.iter().zip(&current) {
-            self.index.stage(&self.writer, &self.taxonomy, id, alumnus.as_ref())?;
+            index.stage(writer, &taxonomy, id, alumnus.as_ref())?;
         }
-        self.index.commit(&mut self.writer, seq)?;
+        index.commit(writer, seq)?;
         Ok(())
     }
 
     /// Drops what was staged since the last commit, so the next attempt starts
-    /// from the last durable state; a writer that cannot roll back is replaced.
+    /// from the last durable state. A writer that cannot roll back (tantivy then
+    /// has given up its lock) is dropped, and a new one is opened before the next
+    /// attempt.
     fn roll_back(&mut self) {
-        if let Err(error) = self.writer.rollback() {
-            tracing::warn!(%error, "the index writer could not roll back; opening a new one");
-            match self.index.writer(self.threads, self.memory_bytes) {
-                Ok(writer) => self.writer = writer,
-                Err(error) => tracing::error!(%error, "no new index writer yet; retrying later"),
-            }
+        let Some(mut writer) = self.writer.take() else { return };
+        let rolled_back = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| writer.rollback()));
+        match rolled_back {
+            Ok(Ok(_)) => self.writer = Some(writer),
+            Ok(Err(error)) => tracing::warn!(%error, "the index writer could not roll back; a new one will be opened"),
+            Err(_) => tracing::warn!("the index writer panicked while rolling back; a new one will be opened"),
         }
     }
 
     /// Applies pending changes, then purges deleted documents from the segments.
     fn purge(&mut self) -> Result<PurgeReport, EngineError> {
         self.catch_up()?;
-        Ok(self.index.purge_deleted(&mut self.writer)?)
+        let index = self.index.clone();
+        Ok(index.purge_deleted(self.writer()?)?)
     }
 
     /// One update, with its failure recorded for health checks and logged once
@@ -239,7 +264,9 @@ impl Indexer {
                         break;
                     }
                 }
-                if let Err(error) = self.writer.wait_merging_threads() {
+                if let Some(writer) = self.writer.take()
+                    && let Err(error) = writer.wait_merging_threads()
+                {
                     tracing::warn!(%error, "index merges did not finish cleanly");
                 }
             })

@@ -82,20 +82,24 @@ impl Engine {
                 0
             }
         };
-        // Checked last, so every other violation is already collected when it fails.
-        let profile = match self.profiles.profile(opportunity.kind).with_overrides(&options.weights) {
-            Ok(profile) => profile,
-            Err(error) => {
-                let field = match &error {
-                    ranking::WeightError::UnknownComponent { name, .. }
-                    | ranking::WeightError::InvalidWeight { name, .. } => format!("weights[{name}]"),
-                    _ => "weights".to_owned(),
-                };
-                violations.add(field, error.to_string());
-                return Err(violations.into());
-            }
-        };
+        // Every bad override is reported, each under its own name.
+        let base = self.profiles.profile(opportunity.kind);
+        for error in base.override_errors(&options.weights) {
+            let field = match &error {
+                ranking::WeightError::UnknownComponent { name, .. }
+                | ranking::WeightError::InvalidWeight { name, .. } => {
+                    format!("weights[{name}]")
+                }
+                _ => "weights".to_owned(),
+            };
+            violations.add(field, error.to_string());
+        }
         violations.into_result()?;
+        let profile = base.with_overrides(&options.weights).map_err(|error| {
+            let mut violations = Violations::new();
+            violations.add("weights", error.to_string());
+            violations
+        })?;
         let limit = if options.limit == 0 {
             DEFAULT_MATCH_LIMIT
         } else {
@@ -280,5 +284,80 @@ impl Engine {
             .enumerate()
             .map(|(i, (o, c))| (u32::try_from(i + 1).unwrap_or(u32::MAX), o, c))
             .collect())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{
+        cancel::Stop,
+        engine::{EngineConfig, RescoreRequest},
+    };
+
+    fn engine_with_data(dir: &std::path::Path) -> Engine {
+        let engine = Engine::open(EngineConfig::new(dir)).unwrap();
+        let mut alumni: Vec<crate::domain::Alumnus> = (0..30)
+            .map(|i| {
+                serde_json::from_value(serde_json::json!({
+                    "id": format!("a{i}"), "display_name": "X",
+                    "consent": {"contact_allowed": true},
+                    "interests": {"open_to": ["referral", "mentoring"]},
+                    "skills": [{"name": "Rust", "years": 3.0}],
+                }))
+                .unwrap()
+            })
+            .collect();
+        let seq = engine.write_alumni(&mut alumni).unwrap();
+        let opportunities: Vec<Opportunity> = (0..20)
+            .map(|i| {
+                serde_json::from_value(serde_json::json!({
+                    "id": format!("o{i}"), "kind": "referral", "title": "Rust engineer",
+                    "required_skills": ["Rust"],
+                }))
+                .unwrap()
+            })
+            .collect();
+        engine.write_opportunities(opportunities).unwrap();
+        assert!(engine.wait_indexed_blocking(seq, std::time::Duration::from_secs(30)));
+        engine
+    }
+
+    /// Work whose call has gone (deadline, client, shutdown) is not done: each
+    /// long operation checks its token between units and stops with the reason.
+    #[test]
+    fn stopped_work_ends_with_its_reason_instead_of_running_on() {
+        let dir = tempfile::tempdir().unwrap();
+        let engine = engine_with_data(dir.path());
+        let live = Cancellation::new();
+        assert_eq!(
+            engine
+                .match_for_alumnus("a1", vec![OpportunityKind::Referral], 5, &live)
+                .unwrap()
+                .len(),
+            5
+        );
+        for stop in [Stop::Cancelled, Stop::DeadlineExceeded, Stop::ShuttingDown] {
+            let token = Cancellation::new();
+            token.stop(stop);
+            let error = engine
+                .match_for_alumnus("a1", vec![OpportunityKind::Referral], 5, &token)
+                .unwrap_err();
+            assert!(matches!(error, EngineError::Stopped(s) if s == stop), "{error:?}");
+            let error = engine
+                .match_alumni(MatchTarget::Stored("o1".into()), MatchOptions::default(), &token)
+                .unwrap_err();
+            assert!(matches!(error, EngineError::Stopped(s) if s == stop), "{error:?}");
+        }
+        let expired = Cancellation::new().child(Some(std::time::Instant::now()));
+        let error = engine.rescore(RescoreRequest::default(), &expired, |_| {}).unwrap_err();
+        assert!(
+            matches!(error, EngineError::Stopped(Stop::DeadlineExceeded)),
+            "{error:?}"
+        );
+        let cancelled = Cancellation::new();
+        cancelled.cancel();
+        let progress = engine.rescore(RescoreRequest::default(), &cancelled, |_| {}).unwrap();
+        assert_eq!(progress.written, 0, "a run whose client left writes nothing more");
     }
 }

@@ -39,7 +39,7 @@ pub use error::EngineError;
 pub use jsonl::for_each_jsonl_chunk;
 pub use matching::{MatchOptions, MatchPage, MatchTarget};
 pub use mentors::MentorAssignmentPlan;
-pub use open::{EngineHealth, INDEX_DIR, STORE_FILE};
+pub use open::{EngineHealth, INDEX_DIR, STORE_FILE, indexed_documents};
 pub use paging::PageToken;
 pub use rescore::{JobState, RescoreProgress, RescoreRequest};
 pub use shortlists::{ShortlistView, from_entry};

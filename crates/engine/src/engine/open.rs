@@ -179,7 +179,7 @@ fn refuse_lost_store(dir: &Path, store_path: &Path, index_dir: &Path) -> Result<
     if size.is_some_and(|bytes| bytes > 0) {
         return Ok(());
     }
-    let indexed = index_holds_documents(index_dir);
+    let indexed = indexed_documents(index_dir);
     if indexed > 0 {
         let state = match size {
             None => "is missing",
@@ -211,8 +211,8 @@ fn restore_remedy(dir: &Path) -> String {
 }
 
 /// Documents in the index's last commit, read from its `meta.json` without
-/// opening the index (0 when there is none).
-fn index_holds_documents(index_dir: &Path) -> u64 {
+/// opening the index (0 when there is none; `u64::MAX` when it is unreadable).
+pub fn indexed_documents(index_dir: &Path) -> u64 {
     let Ok(text) = fs::read_to_string(index_dir.join("meta.json")) else {
         return 0;
     };
@@ -338,7 +338,7 @@ mod tests {
         let error = Engine::open(EngineConfig::new(dir.path())).err().expect("refused");
         assert!(error.to_string().contains("missing"), "{error}");
         assert!(
-            index_holds_documents(&dir.path().join(INDEX_DIR)) == 2,
+            indexed_documents(&dir.path().join(INDEX_DIR)) == 2,
             "the index was kept"
         );
     }

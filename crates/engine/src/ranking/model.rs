@@ -177,6 +177,29 @@ impl WeightProfile {
             .unwrap_or(0.0)
     }
 
+    /// Every problem of a set of overrides, by name order: unknown components and
+    /// invalid values (all of them, not only the first).
+    pub fn override_errors(&self, overrides: &HashMap<String, f64>) -> Vec<WeightError> {
+        let mut names: Vec<&String> = overrides.keys().collect();
+        names.sort();
+        let mut errors = Vec::new();
+        for name in names {
+            let value = overrides[name];
+            if Component::from_name(name).is_none() {
+                errors.push(WeightError::UnknownComponent {
+                    name: name.clone(),
+                    known: Component::ALL.map(Component::name).join(", "),
+                });
+            } else if !(0.0..=MAX_WEIGHT).contains(&value) {
+                errors.push(WeightError::InvalidWeight {
+                    name: name.clone(),
+                    value,
+                });
+            }
+        }
+        errors
+    }
+
     /// A copy with some weights replaced or added (before normalisation), by
     /// component name; unknown names and invalid values are errors.
     pub fn with_overrides(&self, overrides: &HashMap<String, f64>) -> Result<Self, WeightError> {
@@ -297,6 +320,25 @@ mod tests {
         }
         let all_zero: HashMap<String, f64> = Component::ALL.iter().map(|c| (c.name().to_string(), 0.0)).collect();
         assert_eq!(profile.with_overrides(&all_zero).unwrap_err(), WeightError::AllZero);
+    }
+
+    #[test]
+    fn every_bad_override_is_reported() {
+        let profile = RankingProfiles::defaults().profile(OpportunityKind::Rehire).clone();
+        let errors = profile.override_errors(&HashMap::from([
+            ("age".to_string(), 1.0),
+            ("engagement".to_string(), -1.0),
+            ("text_relevance".to_string(), f64::NAN),
+            ("seniority".to_string(), 0.5),
+        ]));
+        let names: Vec<String> = errors
+            .iter()
+            .map(|e| match e {
+                WeightError::UnknownComponent { name, .. } | WeightError::InvalidWeight { name, .. } => name.clone(),
+                other => other.to_string(),
+            })
+            .collect();
+        assert_eq!(names, ["age", "engagement", "text_relevance"]);
     }
 
     #[test]

@@ -34,6 +34,12 @@ pub enum StoreError {
         /// What was found.
         detail: String,
     },
+    /// Another process (a running server) holds the store file open.
+    #[error("the store {path} is in use by another process (a running server?)")]
+    InUse {
+        /// The store file.
+        path: String,
+    },
     /// redb failed for another reason.
     #[error("storage: {0}")]
     Database(redb::Error),

@@ -35,6 +35,26 @@ pub enum StoreHealth {
     Damaged,
 }
 
+thread_local! {
+    /// Set while this thread runs a store operation under its panic guard.
+    static GUARDED: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Whether a panic on this thread happens inside the store's guard, which turns
+/// it into [`StoreError::Damaged`] and logs it once: a process-wide panic hook
+/// can then stay quiet about it instead of logging every caught panic.
+pub fn panic_is_guarded() -> bool {
+    GUARDED.with(std::cell::Cell::get)
+}
+
+/// Runs `work` with [`panic_is_guarded`] true, catching its panics.
+fn catch<T>(work: impl FnOnce() -> T) -> std::thread::Result<T> {
+    let previous = GUARDED.with(|g| g.replace(true));
+    let outcome = catch_unwind(AssertUnwindSafe(work));
+    GUARDED.with(|g| g.set(previous));
+    outcome
+}
+
 const HEALTHY: u8 = 0;
 const UNWRITABLE: u8 = 1;
 const DAMAGED: u8 = 2;
@@ -205,9 +225,15 @@ impl Handle {
         let Some(db) = slot.as_ref() else {
             return Err(self.unwritable());
         };
-        match catch_unwind(AssertUnwindSafe(|| work(db))) {
+        match catch(|| work(db)) {
             Ok(Ok(value)) => Ok(value),
             Ok(Err(StoreError::Database(error))) => Err(self.on_failure(error)),
+            Ok(Err(error @ StoreError::Corrupt { .. })) => {
+                // A record the program cannot read: the file is damaged (or written
+                // by another version); writes could only make it worse.
+                self.mark_damaged(&error.to_string());
+                Err(error)
+            }
             Ok(Err(error)) => Err(error),
             Err(panic) => {
                 let detail = panic_message(&panic);
@@ -252,7 +278,7 @@ impl Handle {
         let Some(db) = slot.as_mut() else {
             return Err(self.unwritable());
         };
-        match catch_unwind(AssertUnwindSafe(|| db.check_integrity())) {
+        match catch(|| db.check_integrity()) {
             Ok(Ok(clean)) => Ok(clean),
             Ok(Err(error)) => {
                 let detail = format!("integrity check failed: {error}");
@@ -273,8 +299,9 @@ impl Handle {
 /// Runs `open` under `catch_unwind`, mapping redb's errors and panics.
 fn guarded<T>(path: &Path, open: impl FnOnce() -> Result<T, redb::Error>) -> Result<T, StoreError> {
     let path_text = path.display().to_string();
-    match catch_unwind(AssertUnwindSafe(open)) {
+    match catch(open) {
         Ok(Ok(value)) => Ok(value),
+        Ok(Err(redb::Error::DatabaseAlreadyOpen)) => Err(StoreError::InUse { path: path_text }),
         Ok(Err(error)) => Err(match classify(&error) {
             Failure::Full => StoreError::StorageFull { path: path_text },
             Failure::Corrupted => StoreError::Damaged {
@@ -298,9 +325,10 @@ fn panic_message(panic: &Box<dyn std::any::Any + Send>) -> String {
         .unwrap_or_else(|| "unknown panic".to_owned())
 }
 
-/// Free space a reopened store needs before it is tried again after a full disk:
-/// redb grows its file in steps, and its recovery writes too.
-const ROOM_TO_RESUME: u64 = 16 * 1024 * 1024;
+/// Free space a store needs before it is reopened after a full disk (its
+/// recovery and the probe's test write need a little room; reopening on a disk
+/// that is still full would only fail again).
+const ROOM_TO_RESUME: u64 = 2 * 1024 * 1024;
 
 /// Whether the file system holding `path` has [`ROOM_TO_RESUME`] bytes free for
 /// this process (unknown counts as room: the reopen itself then tells).

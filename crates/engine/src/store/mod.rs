@@ -28,7 +28,7 @@ pub use alumni::DeleteOutcome;
 pub use backup::{StoreSummary, copy_consistent};
 pub use error::StoreError;
 pub use handle::StoreHealth;
-pub use handle::available_bytes;
+pub use handle::{available_bytes, panic_is_guarded};
 pub use opportunities::OpportunityFilter;
 pub use shortlists::{ShortlistEntry, StoredShortlist};
 

@@ -13,7 +13,7 @@ use std::{
     },
 };
 
-use alumni_match_engine::engine::{Cancellation, Engine, EngineConfig, MatchOptions, MatchTarget};
+use alumni_match_engine::engine::{Cancellation, Engine, EngineConfig, MatchOptions, MatchQuery, MatchTarget};
 use alumni_match_tools::datagen::{GenConfig, Vocabulary, write_dataset};
 
 const ALUMNI: usize = 20_000;
@@ -97,10 +97,12 @@ fn match_top50(bencher: divan::Bencher) {
         fixture
             .engine
             .match_alumni(
-                MatchTarget::Stored(fixture.next_opportunity().to_owned()),
-                MatchOptions {
-                    limit: 50,
-                    ..Default::default()
+                MatchQuery {
+                    target: MatchTarget::Stored(fixture.next_opportunity().to_owned()),
+                    options: MatchOptions {
+                        limit: 50,
+                        ..Default::default()
+                    },
                 },
                 &Cancellation::new(),
             )

@@ -79,14 +79,31 @@ impl From<Violations> for ServiceError {
     }
 }
 
+/// Most bytes of field violations in one BadRequest detail: details travel in a
+/// response header, and HTTP/2 peers refuse header lists much over 16 KiB.
+const MAX_DETAIL_BYTES: usize = 8 * 1024;
+
 fn bad_request(violations: Violations) -> ErrorDetails {
-    ErrorDetails::with_bad_request(
-        violations
-            .into_items()
-            .into_iter()
-            .map(|v| FieldViolation::new(v.field, v.description))
-            .collect::<Vec<_>>(),
-    )
+    let omitted = violations.omitted();
+    let items = violations.into_items();
+    let total = items.len() + omitted;
+    let mut kept = Vec::new();
+    let mut bytes = 0;
+    for violation in items {
+        bytes += violation.field.len() + violation.description.len();
+        if bytes > MAX_DETAIL_BYTES {
+            break;
+        }
+        kept.push(FieldViolation::new(violation.field, violation.description));
+    }
+    if kept.len() < total {
+        let more = total - kept.len();
+        kept.push(FieldViolation::new(
+            "",
+            format!("and {more} more violation(s) not listed"),
+        ));
+    }
+    ErrorDetails::with_bad_request(kept)
 }
 
 fn summary(violations: &Violations) -> String {

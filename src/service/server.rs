@@ -16,6 +16,7 @@ use super::{
 };
 use crate::{
     engine::{Cancellation, Stop, Tenants},
+    limits,
     proto::{
         self, admin_service_server::AdminServiceServer, alumni_service_server::AlumniServiceServer,
         match_service_server::MatchServiceServer, opportunity_service_server::OpportunityServiceServer,
@@ -57,25 +58,16 @@ pub struct ServerOptions {
 impl Default for ServerOptions {
     fn default() -> Self {
         Self {
-            max_message_bytes: DEFAULT_MAX_MESSAGE_BYTES,
-            request_timeout: DEFAULT_REQUEST_TIMEOUT,
-            stream_idle_timeout: DEFAULT_STREAM_IDLE_TIMEOUT,
-            shutdown_grace: DEFAULT_SHUTDOWN_GRACE,
+            max_message_bytes: limits::DEFAULT_MAX_MESSAGE_BYTES,
+            request_timeout: limits::DEFAULT_REQUEST_TIMEOUT,
+            stream_idle_timeout: limits::DEFAULT_STREAM_IDLE_TIMEOUT,
+            shutdown_grace: limits::DEFAULT_SHUTDOWN_GRACE,
             admission: AdmissionLimits::default(),
             access_log: AccessLog::disabled(),
             tls: None,
         }
     }
 }
-
-/// Default largest message.
-pub const DEFAULT_MAX_MESSAGE_BYTES: usize = 16 * 1024 * 1024;
-/// Default longest unary call.
-pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(60);
-/// Default longest silence of a client stream.
-pub const DEFAULT_STREAM_IDLE_TIMEOUT: Duration = Duration::from_secs(30);
-/// Default drain time at shutdown.
-pub const DEFAULT_SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
 
 /// tonic answers a message over the size limit with OUT_OF_RANGE; gRPC's status
 /// code guide and the other implementations use RESOURCE_EXHAUSTED, which is what

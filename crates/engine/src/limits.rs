@@ -1,7 +1,46 @@
-//! Every limit and default of the engine in one place. The limits are part of
-//! the public contract (the proto comments repeat them); change both together.
+//! Every limit and default in one place: the records', the requests', the
+//! engine's and the server's (the transport defaults are here too, so that no
+//! default is written twice). The limits are part of the public contract (the
+//! proto comments repeat them); change both together.
 
 use std::time::Duration;
+
+// Records (checked by `domain::validation`).
+
+/// Longest id, in bytes.
+pub const MAX_ID_BYTES: usize = 128;
+/// Longest display name, in characters.
+pub const MAX_DISPLAY_NAME_CHARS: usize = 200;
+/// Longest headline, in characters.
+pub const MAX_HEADLINE_CHARS: usize = 500;
+/// Most skills on one alumnus.
+pub const MAX_SKILLS: usize = 200;
+/// Longest skill name, in characters.
+pub const MAX_SKILL_NAME_CHARS: usize = 100;
+/// Most positions on one alumnus.
+pub const MAX_POSITIONS: usize = 100;
+/// Longest short text field (organisation, title, department, location, topic…).
+pub const MAX_SHORT_TEXT_CHARS: usize = 200;
+/// Longest position description or interest statement, in characters.
+pub const MAX_LONG_TEXT_CHARS: usize = 10_000;
+/// Longest opportunity description, in characters.
+pub const MAX_OPPORTUNITY_DESCRIPTION_CHARS: usize = 20_000;
+/// Longest opportunity title, in characters.
+pub const MAX_TITLE_CHARS: usize = 300;
+/// Most topics.
+pub const MAX_TOPICS: usize = 50;
+/// Most languages.
+pub const MAX_LANGUAGES: usize = 20;
+/// Most preferred locations.
+pub const MAX_LOCATIONS: usize = 20;
+/// Most required (and, separately, preferred) skills on an opportunity.
+pub const MAX_OPPORTUNITY_SKILLS: usize = 100;
+/// Most items in one unary batch write.
+pub const MAX_BATCH_ITEMS: usize = 1_000;
+/// Most years of use for a skill.
+pub const MAX_SKILL_YEARS: f32 = 60.0;
+
+// Requests.
 
 /// Candidates per Match page when the request does not say.
 pub const DEFAULT_MATCH_LIMIT: u32 = 20;
@@ -46,3 +85,26 @@ pub const DEFAULT_INDEXER_THREADS: usize = 1;
 pub const DEFAULT_INDEXER_MEMORY_BYTES: usize = 128 * 1024 * 1024;
 /// How often a failed index update is retried.
 pub const INDEX_RETRY_INTERVAL: Duration = Duration::from_secs(1);
+
+// The server (transport and admission), used by the service crate.
+
+/// Largest gRPC message, in bytes.
+pub const DEFAULT_MAX_MESSAGE_BYTES: usize = 16 * 1024 * 1024;
+/// Longest a unary call may run.
+pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(60);
+/// Longest an import stream may go without sending an item.
+pub const DEFAULT_STREAM_IDLE_TIMEOUT: Duration = Duration::from_secs(30);
+/// How long a shutdown lets in-flight calls finish before it stops them.
+pub const DEFAULT_SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
+/// Unary calls in flight on the whole server.
+pub const DEFAULT_MAX_CALLS: usize = 64;
+/// Unary calls in flight for one tenant.
+pub const DEFAULT_MAX_CALLS_PER_TENANT: usize = 32;
+/// Unary calls in flight for one API key.
+pub const DEFAULT_MAX_CALLS_PER_KEY: usize = 16;
+/// Streams open on the whole server.
+pub const DEFAULT_MAX_STREAMS: usize = 16;
+/// Streams open for one tenant.
+pub const DEFAULT_MAX_STREAMS_PER_TENANT: usize = 8;
+/// Streams open for one API key.
+pub const DEFAULT_MAX_STREAMS_PER_KEY: usize = 4;

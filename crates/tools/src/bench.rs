@@ -187,7 +187,7 @@ fn histogram() -> Result<Histogram<u64>, CliError> {
 fn bench_retrieve(data_dir: &std::path::Path, tenant: &str, requests: usize, warmup: usize) -> Result<(), CliError> {
     use crate::{
         domain::OpportunityStatus,
-        engine::{MAX_LIST_PAGE_SIZE, Tenants},
+        engine::{MAX_LIST_PAGE_SIZE, OpportunityQuery, Tenants},
     };
     let tenant = crate::access::TenantId::parse(tenant).map_err(|e| CliError::Client(e.to_string()))?;
     // The engine `serve` would open with its default configuration.
@@ -200,13 +200,17 @@ fn bench_retrieve(data_dir: &std::path::Path, tenant: &str, requests: usize, war
     let mut opportunities = Vec::new();
     let mut page_token = String::new();
     loop {
-        let (page, next) =
-            engine.list_opportunities(None, Some(OpportunityStatus::Open), MAX_LIST_PAGE_SIZE, &page_token)?;
-        opportunities.extend(page.into_iter().map(|o| o.id));
-        if next.is_empty() {
+        let page = engine.list_opportunities(OpportunityQuery {
+            kind: None,
+            status: Some(OpportunityStatus::Open),
+            page_size: MAX_LIST_PAGE_SIZE,
+            page_token,
+        })?;
+        opportunities.extend(page.opportunities.into_iter().map(|o| o.id));
+        if page.next_page_token.is_empty() {
             break;
         }
-        page_token = next;
+        page_token = page.next_page_token;
     }
     if opportunities.is_empty() {
         return Err(CliError::Client("no open opportunities to use as queries".into()));

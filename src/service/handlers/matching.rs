@@ -8,11 +8,12 @@ use tonic::{Request, Response, Status};
 
 use super::Handlers;
 use crate::{
-    domain::Violations,
-    engine::{JobState, RescoreProgress, RescoreRequest, from_entry},
-    limits::{DEFAULT_SHORTLIST_PAGE_SIZE, MAX_SHORTLIST_PAGE_SIZE},
+    engine::{AlumnusMatchQuery, JobState, MatchQuery, MentorQuery, RescoreRequest, ShortlistQuery},
     proto::{self, match_service_server::MatchService},
-    service::{Call, ServiceError, convert},
+    service::{
+        Call, ServiceError,
+        convert::{self, Explained},
+    },
 };
 
 /// The stream of a re-score's progress.
@@ -22,22 +23,12 @@ pub type RescoreStream = Pin<Box<dyn Stream<Item = Result<proto::RescoreProgress
 impl MatchService for Handlers {
     async fn r#match(&self, request: Request<proto::MatchRequest>) -> Result<Response<proto::MatchResponse>, Status> {
         let call = Call::of(&request)?;
-        let (target, options, explain) = convert::match_request(request.into_inner()).map_err(ServiceError::from)?;
+        let query = Explained::<MatchQuery>::try_from(request.into_inner()).map_err(ServiceError::from)?;
         let page = self
-            .run(&call, move |engine, cancel| {
-                engine.match_alumni(target, options, cancel)
-            })
+            .run(&call, move |engine, cancel| engine.match_alumni(query.request, cancel))
             .await?;
         call.set_returned(page.candidates.len());
-        Ok(Response::new(proto::MatchResponse {
-            candidates: page
-                .candidates
-                .into_iter()
-                .map(|(rank, candidate)| convert::candidate_to_proto(rank, candidate, explain))
-                .collect(),
-            total_eligible: page.total_eligible,
-            next_page_token: page.next_page_token,
-        }))
+        Ok(Response::new(convert::match_response(page, query.explain)))
     }
 
     async fn match_for_alumnus(
@@ -45,35 +36,17 @@ impl MatchService for Handlers {
         request: Request<proto::MatchForAlumnusRequest>,
     ) -> Result<Response<proto::MatchForAlumnusResponse>, Status> {
         let call = Call::of(&request)?;
-        let request = request.into_inner();
-        let kinds = convert::kinds_request(&request.kinds).map_err(ServiceError::from)?;
-        let id = convert::id_argument("alumnus_id", request.alumnus_id).map_err(ServiceError::from)?;
-        let (limit, explain) = (request.limit, request.explain);
+        let query = Explained::<AlumnusMatchQuery>::try_from(request.into_inner()).map_err(ServiceError::from)?;
         let matches = self
             .run(&call, move |engine, cancel| {
-                engine.match_for_alumnus(&id, kinds, limit, cancel)
+                engine.match_for_alumnus(query.request, cancel)
             })
             .await?;
         call.set_returned(matches.len());
-        Ok(Response::new(proto::MatchForAlumnusResponse {
-            matches: matches
-                .into_iter()
-                .map(|(rank, opportunity, candidate)| {
-                    let candidate = convert::candidate_to_proto(rank, candidate, explain);
-                    proto::OpportunityMatch {
-                        opportunity_id: opportunity.id,
-                        title: opportunity.title,
-                        kind: convert::kind_to_proto(opportunity.kind) as i32,
-                        score: candidate.score,
-                        rank,
-                        components: candidate.components,
-                        matched_skills: candidate.matched_skills,
-                        missing_required_skills: candidate.missing_required_skills,
-                        reason: candidate.reason,
-                    }
-                })
-                .collect(),
-        }))
+        Ok(Response::new(convert::match_for_alumnus_response(
+            matches,
+            query.explain,
+        )))
     }
 
     async fn assign_mentors(
@@ -81,50 +54,19 @@ impl MatchService for Handlers {
         request: Request<proto::AssignMentorsRequest>,
     ) -> Result<Response<proto::AssignMentorsResponse>, Status> {
         let call = Call::of(&request)?;
-        let request = request.into_inner();
+        let query = MentorQuery::try_from(request.into_inner()).map_err(ServiceError::from)?;
         let plan = self
-            .run(&call, move |engine, cancel| {
-                engine.assign_mentors(
-                    request.opportunity_ids,
-                    request.max_assignments_per_alumnus,
-                    request.candidates_per_opportunity,
-                    cancel,
-                )
-            })
+            .run(&call, move |engine, cancel| engine.assign_mentors(query, cancel))
             .await?;
         call.set_returned(plan.assignments.len());
-        Ok(Response::new(proto::AssignMentorsResponse {
-            assignments: plan
-                .assignments
-                .into_iter()
-                .map(|(opportunity_id, rank, candidate)| proto::MentorAssignment {
-                    opportunity_id,
-                    mentor: Some(convert::candidate_to_proto(rank, candidate, true)),
-                })
-                .collect(),
-            total_score: plan.total_score,
-            fills: plan
-                .fills
-                .into_iter()
-                .map(|(opportunity_id, capacity, assigned)| proto::OpportunityFill {
-                    opportunity_id,
-                    capacity,
-                    assigned,
-                })
-                .collect(),
-        }))
+        Ok(Response::new(convert::assign_mentors_response(plan)))
     }
 
     type RescoreStream = RescoreStream;
 
     async fn rescore(&self, request: Request<proto::RescoreRequest>) -> Result<Response<Self::RescoreStream>, Status> {
         let call = Call::of(&request)?;
-        let request = request.into_inner();
-        let request = RescoreRequest {
-            opportunity_ids: request.opportunity_ids,
-            shortlist_size: request.shortlist_size,
-            only_stale: request.only_stale,
-        };
+        let request = RescoreRequest::try_from(request.into_inner()).map_err(ServiceError::from)?;
         let engine = self.engine(&call).await?;
         let cancel = call.cancellation();
         let (sender, receiver) = tokio::sync::mpsc::unbounded_channel();
@@ -135,10 +77,10 @@ impl MatchService for Handlers {
         tokio::task::spawn_blocking(move || {
             let _entered = span.enter();
             let outcome = engine.rescore(request, &cancel, |progress| {
-                let _ = sender.send(Ok(progress_to_proto(progress)));
+                let _ = sender.send(Ok(convert::progress_to_proto(progress)));
             });
             let last = match outcome {
-                Ok(last) => Ok(progress_to_proto(last)),
+                Ok(last) => Ok(convert::progress_to_proto(last)),
                 Err(error) => Err(Status::from(ServiceError::from(error))),
             };
             let _ = sender.send(last);
@@ -164,7 +106,7 @@ impl MatchService for Handlers {
         Ok(Response::new(proto::GetRescoreJobResponse {
             job_id,
             state: state as i32,
-            progress: Some(progress_to_proto(progress)),
+            progress: Some(convert::progress_to_proto(progress)),
             error,
         }))
     }
@@ -174,84 +116,10 @@ impl MatchService for Handlers {
         request: Request<proto::GetShortlistRequest>,
     ) -> Result<Response<proto::GetShortlistResponse>, Status> {
         let call = Call::of(&request)?;
-        let request = request.into_inner();
-        let mut violations = Violations::new();
-        if request.page_size > MAX_SHORTLIST_PAGE_SIZE {
-            violations.add("page_size", format!("must be at most {MAX_SHORTLIST_PAGE_SIZE}"));
-        }
-        violations.check_id("opportunity_id", &request.opportunity_id);
-        violations.into_result().map_err(ServiceError::from)?;
-        let id = request.opportunity_id.clone();
-        let view = self.run(&call, move |engine, _| engine.shortlist(&id)).await?;
-        let computed = view.shortlist.computed_at.seconds;
-        let offset = decode_shortlist_token(&request.page_token, computed).map_err(|message| {
-            let mut violations = Violations::new();
-            violations.add("page_token", message);
-            ServiceError::from(violations)
-        })?;
-        let size = if request.page_size == 0 {
-            DEFAULT_SHORTLIST_PAGE_SIZE
-        } else {
-            request.page_size
-        } as usize;
-        let total = view.shortlist.candidates.len();
-        let end = offset.saturating_add(size).min(total);
-        let candidates: Vec<proto::Candidate> = view
-            .shortlist
-            .candidates
-            .iter()
-            .enumerate()
-            .skip(offset)
-            .take(size)
-            .map(|(i, entry)| convert::candidate_to_proto(i as u32 + 1, from_entry(entry), true))
-            .collect();
-        call.set_returned(candidates.len());
-        Ok(Response::new(proto::GetShortlistResponse {
-            opportunity_id: request.opportunity_id,
-            candidates,
-            computed_at: Some(prost_types::Timestamp {
-                seconds: view.shortlist.computed_at.seconds,
-                nanos: view.shortlist.computed_at.nanos,
-            }),
-            stale: view.stale,
-            total: total as u32,
-            next_page_token: if end < total {
-                format!("s1.{computed}.{end}")
-            } else {
-                String::new()
-            },
-        }))
-    }
-}
-
-/// Shortlist page tokens carry the computation time, so a token from before a
-/// re-score is refused instead of paging through a different list.
-fn decode_shortlist_token(token: &str, computed: i64) -> Result<usize, String> {
-    if token.is_empty() {
-        return Ok(0);
-    }
-    let mut parts = token.split('.');
-    match (
-        parts.next(),
-        parts.next().and_then(|c| c.parse::<i64>().ok()),
-        parts.next().and_then(|o| o.parse().ok()),
-        parts.next(),
-    ) {
-        (Some("s1"), Some(at), Some(offset), None) if at == computed => Ok(offset),
-        (Some("s1"), Some(_), Some(_), None) => Err("the shortlist was re-computed since this token was issued".into()),
-        _ => Err("is not a token returned by GetShortlist".into()),
-    }
-}
-
-fn progress_to_proto(p: RescoreProgress) -> proto::RescoreProgress {
-    proto::RescoreProgress {
-        completed: p.completed,
-        total: p.total,
-        rate_per_second: p.rate_per_second(),
-        eta_seconds: p.eta_seconds(),
-        done: p.done,
-        written: p.written,
-        skipped: p.skipped,
-        elapsed_seconds: p.elapsed_seconds,
+        let query = ShortlistQuery::try_from(request.into_inner()).map_err(ServiceError::from)?;
+        let opportunity_id = query.opportunity_id.clone();
+        let page = self.run(&call, move |engine, _| engine.shortlist_page(query)).await?;
+        call.set_returned(page.candidates.len());
+        Ok(Response::new(convert::shortlist_response(opportunity_id, page)))
     }
 }

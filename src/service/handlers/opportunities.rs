@@ -4,7 +4,7 @@ use tonic::{Request, Response, Status};
 
 use super::Handlers;
 use crate::{
-    domain::Violations,
+    engine::OpportunityQuery,
     proto::{self, opportunity_service_server::OpportunityService},
     service::{Call, ServiceError, convert},
 };
@@ -53,20 +53,11 @@ impl OpportunityService for Handlers {
         request: Request<proto::ListOpportunitiesRequest>,
     ) -> Result<Response<proto::ListOpportunitiesResponse>, Status> {
         let call = Call::of(&request)?;
-        let request = request.into_inner();
-        let mut violations = Violations::new();
-        let kind = convert::kind_filter_from_proto(request.kind, "kind", &mut violations);
-        let status = convert::status_filter_from_proto(request.status, "status", &mut violations);
-        violations.into_result().map_err(ServiceError::from)?;
-        let (page, next_page_token) = self
-            .run(&call, move |engine, _| {
-                engine.list_opportunities(kind, status, request.page_size, &request.page_token)
-            })
+        let query = OpportunityQuery::try_from(request.into_inner()).map_err(ServiceError::from)?;
+        let page = self
+            .run(&call, move |engine, _| engine.list_opportunities(query))
             .await?;
-        Ok(Response::new(proto::ListOpportunitiesResponse {
-            opportunities: page.into_iter().map(convert::opportunity_to_proto).collect(),
-            next_page_token,
-        }))
+        Ok(Response::new(convert::list_opportunities_response(page)))
     }
 
     async fn close_opportunity(

@@ -20,6 +20,7 @@ use tower::{Layer, Service};
 use super::{HttpRequest, HttpResponse, ResponseFuture, respond};
 use crate::{
     access::{Principal, Streaming},
+    limits,
     service::{Call, ServiceError},
 };
 
@@ -43,12 +44,12 @@ pub struct AdmissionLimits {
 impl Default for AdmissionLimits {
     fn default() -> Self {
         Self {
-            calls: 64,
-            calls_per_tenant: 32,
-            calls_per_key: 16,
-            streams: 16,
-            streams_per_tenant: 8,
-            streams_per_key: 4,
+            calls: limits::DEFAULT_MAX_CALLS,
+            calls_per_tenant: limits::DEFAULT_MAX_CALLS_PER_TENANT,
+            calls_per_key: limits::DEFAULT_MAX_CALLS_PER_KEY,
+            streams: limits::DEFAULT_MAX_STREAMS,
+            streams_per_tenant: limits::DEFAULT_MAX_STREAMS_PER_TENANT,
+            streams_per_key: limits::DEFAULT_MAX_STREAMS_PER_KEY,
         }
     }
 }

@@ -1,44 +1,20 @@
 //! Input rules for alumni and opportunities, and the collector that reports every
 //! broken rule with the path of the field that broke it.
 //!
-//! The limits are part of the public contract and are repeated in the proto
-//! comments; change both together.
+//! The limits themselves are in [`crate::limits`], with every other limit and
+//! default; they are part of the public contract and are repeated in the proto
+//! comments, so change both together.
+
+use std::collections::HashMap;
 
 use super::{Alumnus, Opportunity};
 pub use crate::limits::MAX_REPORTED_VIOLATIONS;
 
-/// Longest id, in bytes.
-pub const MAX_ID_BYTES: usize = 128;
-/// Longest display name, in characters.
-pub const MAX_DISPLAY_NAME_CHARS: usize = 200;
-/// Longest headline, in characters.
-pub const MAX_HEADLINE_CHARS: usize = 500;
-/// Most skills on one alumnus.
-pub const MAX_SKILLS: usize = 200;
-/// Longest skill name, in characters.
-pub const MAX_SKILL_NAME_CHARS: usize = 100;
-/// Most positions on one alumnus.
-pub const MAX_POSITIONS: usize = 100;
-/// Longest short text field (organisation, title, department, location, topic…).
-pub const MAX_SHORT_TEXT_CHARS: usize = 200;
-/// Longest position description or interest statement, in characters.
-pub const MAX_LONG_TEXT_CHARS: usize = 10_000;
-/// Longest opportunity description, in characters.
-pub const MAX_OPPORTUNITY_DESCRIPTION_CHARS: usize = 20_000;
-/// Longest opportunity title, in characters.
-pub const MAX_TITLE_CHARS: usize = 300;
-/// Most topics.
-pub const MAX_TOPICS: usize = 50;
-/// Most languages.
-pub const MAX_LANGUAGES: usize = 20;
-/// Most preferred locations.
-pub const MAX_LOCATIONS: usize = 20;
-/// Most required (and, separately, preferred) skills on an opportunity.
-pub const MAX_OPPORTUNITY_SKILLS: usize = 100;
-/// Most items in one unary batch write.
-pub const MAX_BATCH_ITEMS: usize = 1_000;
-/// Most years of use for a skill.
-pub const MAX_SKILL_YEARS: f32 = 60.0;
+pub use crate::limits::{
+    MAX_BATCH_ITEMS, MAX_DISPLAY_NAME_CHARS, MAX_HEADLINE_CHARS, MAX_ID_BYTES, MAX_LANGUAGES, MAX_LOCATIONS,
+    MAX_LONG_TEXT_CHARS, MAX_OPPORTUNITY_DESCRIPTION_CHARS, MAX_OPPORTUNITY_SKILLS, MAX_POSITIONS,
+    MAX_SHORT_TEXT_CHARS, MAX_SKILL_NAME_CHARS, MAX_SKILL_YEARS, MAX_SKILLS, MAX_TITLE_CHARS, MAX_TOPICS,
+};
 
 /// One broken rule: which field, and what is wrong with it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -64,6 +40,13 @@ impl Violations {
     /// An empty collector.
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// A collector holding one violation.
+    pub fn single(field: impl Into<String>, description: impl Into<String>) -> Self {
+        let mut violations = Self::new();
+        violations.add(field, description);
+        violations
     }
 
     /// Records a violation of `field`.
@@ -278,6 +261,43 @@ pub fn validate_opportunity(opportunity: &Opportunity, path: &str, id_required: 
         MAX_SHORT_TEXT_CHARS,
     );
     check_languages(&format!("{path}.languages"), &opportunity.languages, violations);
+}
+
+/// Checks a batch of alumni for a unary write: 1 to [`MAX_BATCH_ITEMS`] items,
+/// each valid, ids unique. Reports under `path` ("alumni").
+pub fn validate_alumni_batch(alumni: &[Alumnus], path: &str, violations: &mut Violations) {
+    if alumni.is_empty() {
+        violations.add(path, "must contain at least one alumnus");
+    }
+    violations.check_count(path, alumni.len(), MAX_BATCH_ITEMS);
+    let mut seen = HashMap::new();
+    for (i, alumnus) in alumni.iter().enumerate() {
+        validate_alumnus(alumnus, &format!("{path}[{i}]"), violations);
+        if let Some(first) = seen.insert(alumnus.id.as_str(), i) {
+            violations.add(
+                format!("{path}[{i}].id"),
+                format!("duplicates the id of {path}[{first}]"),
+            );
+        }
+    }
+}
+
+/// Checks a batch of opportunities for a write, like [`validate_alumni_batch`].
+pub fn validate_opportunity_batch(opportunities: &[Opportunity], violations: &mut Violations) {
+    if opportunities.is_empty() {
+        violations.add("opportunities", "must contain at least one opportunity");
+    }
+    violations.check_count("opportunities", opportunities.len(), MAX_BATCH_ITEMS);
+    let mut seen = HashMap::new();
+    for (i, opportunity) in opportunities.iter().enumerate() {
+        validate_opportunity(opportunity, &format!("opportunities[{i}]"), true, violations);
+        if let Some(first) = seen.insert(opportunity.id.as_str(), i) {
+            violations.add(
+                format!("opportunities[{i}].id"),
+                format!("duplicates the id of opportunities[{first}]"),
+            );
+        }
+    }
 }
 
 fn check_languages(field: &str, languages: &[String], violations: &mut Violations) {

@@ -7,7 +7,10 @@ use std::{
 };
 
 use super::{Engine, EngineError};
-use crate::domain::{Alumnus, Opportunity, validation::MAX_BATCH_ITEMS};
+use crate::domain::{
+    Alumnus, Opportunity, Violations,
+    validation::{MAX_BATCH_ITEMS, validate_alumni_batch, validate_opportunity_batch},
+};
 
 impl Engine {
     /// Loads `alumni.jsonl` and `opportunities.jsonl` from `dir` (the project's JSONL
@@ -15,15 +18,22 @@ impl Engine {
     /// stops the load with its line number. Returns `(alumni, opportunities)` loaded.
     pub fn load_dataset(&self, dir: &Path) -> Result<(usize, usize), EngineError> {
         let mut alumni_count = 0;
-        for_each_jsonl_chunk::<Alumnus>(&dir.join("alumni.jsonl"), MAX_BATCH_ITEMS, |chunk, first_line| {
+        for_each_jsonl_chunk::<Alumnus>(&dir.join("alumni.jsonl"), MAX_BATCH_ITEMS, |mut chunk, first_line| {
+            // This loader is an edge of its own: every record is validated here.
+            let mut violations = Violations::new();
+            validate_alumni_batch(&chunk, &format!("alumni.jsonl:{first_line}+"), &mut violations);
+            violations.into_result()?;
             alumni_count += chunk.len();
-            self.upsert_alumni(chunk, &format!("alumni.jsonl:{first_line}+"))?;
+            self.write_alumni(&mut chunk)?;
             Ok(())
         })?;
         let mut opportunity_count = 0;
         for_each_jsonl_chunk::<Opportunity>(&dir.join("opportunities.jsonl"), MAX_BATCH_ITEMS, |chunk, _| {
+            let mut violations = Violations::new();
+            validate_opportunity_batch(&chunk, &mut violations);
+            violations.into_result()?;
             opportunity_count += chunk.len();
-            self.upsert_opportunities(chunk)?;
+            self.write_opportunities(chunk)?;
             Ok(())
         })?;
         Ok((alumni_count, opportunity_count))

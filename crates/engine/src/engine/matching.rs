@@ -4,102 +4,40 @@
 
 use rayon::prelude::*;
 
-use super::{Engine, EngineError, PageToken, paging};
+use super::{
+    AlumnusMatchQuery, Engine, EngineError, MatchPage, MatchQuery, MatchTarget, OpportunityMatch, RankedCandidate,
+    paging::{self, Cursor, Listing, PageToken},
+};
 use crate::{
     cancel::Cancellation,
-    domain::{
-        Opportunity, OpportunityKind, OpportunityStatus, Timestamp, Violations, validation::validate_opportunity,
-    },
-    index::RetrievalQuery,
-    limits::{DEFAULT_MATCH_LIMIT, MAX_MATCH_LIMIT},
+    domain::{Opportunity, OpportunityKind, OpportunityStatus, Timestamp, Violations},
+    index::{RetrievalQuery, Snapshot},
+    limits::DEFAULT_MATCH_LIMIT,
     ranking::{self, PoolEntry, PreparedOpportunity, RankingContext, ScoredCandidate},
     store::OpportunityFilter,
 };
-use std::collections::HashMap;
-
-/// What to match against.
-#[derive(Debug, Clone)]
-pub enum MatchTarget {
-    /// A stored opportunity, by id.
-    Stored(String),
-    /// An ad-hoc opportunity (validated, not stored).
-    AdHoc(Box<Opportunity>),
-}
-
-/// Options of a match.
-#[derive(Debug, Clone, Default)]
-pub struct MatchOptions {
-    /// Page size; 0 = [`DEFAULT_MATCH_LIMIT`].
-    pub limit: u32,
-    /// From the previous page; empty for the first.
-    pub page_token: String,
-    /// Weight overrides by component name.
-    pub weights: HashMap<String, f64>,
-    /// Only alumni with every required skill.
-    pub require_all_required_skills: bool,
-}
-
-/// One page of a ranking.
-#[derive(Debug, Clone, PartialEq)]
-pub struct MatchPage {
-    /// Candidates with their 1-based rank in the whole ranking.
-    pub candidates: Vec<(u32, ScoredCandidate)>,
-    /// Alumni that pass every gate and filter.
-    pub total_eligible: u64,
-    /// Token for the next page; empty when there is none.
-    pub next_page_token: String,
-}
 
 impl Engine {
-    /// Ranks alumni for a stored or ad-hoc opportunity.
-    pub fn match_alumni(
-        &self,
-        target: MatchTarget,
-        options: MatchOptions,
-        cancel: &Cancellation,
-    ) -> Result<MatchPage, EngineError> {
-        let mut violations = Violations::new();
+    /// Ranks alumni for a stored or ad-hoc opportunity. What needs no stored
+    /// data was checked at the edge; here the page token is checked against the
+    /// ranking it came from, and the weights against the kind's profile.
+    pub fn match_alumni(&self, query: MatchQuery, cancel: &Cancellation) -> Result<MatchPage, EngineError> {
+        let MatchQuery { target, options } = query;
         let opportunity = match target {
-            MatchTarget::Stored(id) => {
-                violations.check_id("opportunity_id", &id);
-                violations.into_result()?;
-                violations = Violations::new();
-                self.get_opportunity(&id)?
-            }
-            MatchTarget::AdHoc(opportunity) => {
-                validate_opportunity(&opportunity, "opportunity", false, &mut violations);
-                *opportunity
-            }
+            MatchTarget::Stored(id) => self.get_opportunity(&id)?,
+            MatchTarget::AdHoc(opportunity) => *opportunity,
         };
-        if options.limit > MAX_MATCH_LIMIT {
-            violations.add("limit", format!("must be at most {MAX_MATCH_LIMIT}"));
-        }
         let fingerprint = paging::fingerprint(&opportunity, &options);
-        let offset = match PageToken::decode(&options.page_token, fingerprint) {
-            Ok(token) => token.offset,
-            Err(message) => {
-                violations.add("page_token", message);
-                0
-            }
+        let offset = match PageToken::resume(&options.page_token, Listing::Match, fingerprint) {
+            Ok(Cursor::Offset(offset)) => offset,
+            Ok(Cursor::After(_)) => 0,
+            Err(message) => return Err(Violations::single("page_token", message).into()),
         };
-        // Every bad override is reported, each under its own name.
-        let base = self.profiles.profile(opportunity.kind);
-        for error in base.override_errors(&options.weights) {
-            let field = match &error {
-                ranking::WeightError::UnknownComponent { name, .. }
-                | ranking::WeightError::InvalidWeight { name, .. } => {
-                    format!("weights[{name}]")
-                }
-                _ => "weights".to_owned(),
-            };
-            violations.add(field, error.to_string());
-        }
-        violations.into_result()?;
-        let profile = base.with_overrides(&options.weights).map_err(|error| {
-            let mut violations = Violations::new();
-            violations.add("weights", error.to_string());
-            violations
-        })?;
+        let profile = self
+            .profiles
+            .profile(opportunity.kind)
+            .with_overrides(&options.weights)
+            .map_err(|error| Violations::single("weights", error.to_string()))?;
         let limit = if options.limit == 0 {
             DEFAULT_MATCH_LIMIT
         } else {
@@ -107,9 +45,9 @@ impl Engine {
         } as usize;
 
         let prepared = PreparedOpportunity::new(opportunity, &self.taxonomy);
-        let searcher = self.index.searcher();
+        let snapshot = self.index.snapshot();
         let (total_eligible, ranked) = self.rank_opportunity(
-            &searcher,
+            &snapshot,
             &prepared,
             &profile,
             options.require_all_required_skills,
@@ -120,8 +58,9 @@ impl Engine {
         let end = offset.saturating_add(limit).min(ranked.len());
         let next_page_token = if end < ranked.len() {
             PageToken {
-                fingerprint,
-                offset: end,
+                listing: Listing::Match,
+                binding: fingerprint,
+                cursor: Cursor::Offset(end),
             }
             .encode()
         } else {
@@ -132,7 +71,10 @@ impl Engine {
             .enumerate()
             .skip(offset)
             .take(limit)
-            .map(|(i, c)| (u32::try_from(i + 1).unwrap_or(u32::MAX), c))
+            .map(|(i, candidate)| RankedCandidate {
+                rank: u32::try_from(i + 1).unwrap_or(u32::MAX),
+                candidate,
+            })
             .collect();
         Ok(MatchPage {
             candidates,
@@ -141,11 +83,11 @@ impl Engine {
         })
     }
 
-    /// Retrieves and ranks the whole pool for one opportunity on `searcher`:
+    /// Retrieves and ranks the whole pool for one opportunity on `snapshot`:
     /// `(alumni passing the gates, ranked candidates)`.
     pub(super) fn rank_opportunity(
         &self,
-        searcher: &tantivy::Searcher,
+        snapshot: &Snapshot,
         prepared: &PreparedOpportunity,
         profile: &ranking::WeightProfile,
         require_all_required_skills: bool,
@@ -158,7 +100,7 @@ impl Engine {
             require_all_required_skills,
             self.index.morphology(),
         );
-        let retrieved = self.index.retrieve(searcher, &query, self.retrieval_pool, cancel)?;
+        let retrieved = self.index.retrieve(snapshot, &query, self.retrieval_pool, cancel)?;
         cancel.check()?;
         let ids: Vec<&str> = retrieved.hits.iter().map(|h| h.id.as_str()).collect();
         let records = self.store.get_alumni(&ids)?;
@@ -192,7 +134,7 @@ impl Engine {
         let opportunity = self.get_opportunity(opportunity_id)?;
         let query = RetrievalQuery::for_opportunity(&opportunity, &self.taxonomy, false, self.index.morphology());
         let retrieved = self.index.retrieve(
-            &self.index.searcher(),
+            &self.index.snapshot(),
             &query,
             self.retrieval_pool,
             &Cancellation::new(),
@@ -204,18 +146,15 @@ impl Engine {
     /// [`Engine::match_alumni`] would score the alumnus for each of them.
     pub fn match_for_alumnus(
         &self,
-        alumnus_id: &str,
-        kinds: Vec<OpportunityKind>,
-        limit: u32,
+        query: AlumnusMatchQuery,
         cancel: &Cancellation,
-    ) -> Result<Vec<(u32, Opportunity, ScoredCandidate)>, EngineError> {
-        let mut violations = Violations::new();
-        violations.check_id("alumnus_id", alumnus_id);
-        if limit > MAX_MATCH_LIMIT {
-            violations.add("limit", format!("must be at most {MAX_MATCH_LIMIT}"));
-        }
-        violations.into_result()?;
-        let alumnus = self.get_alumnus(alumnus_id)?;
+    ) -> Result<Vec<OpportunityMatch>, EngineError> {
+        let AlumnusMatchQuery {
+            alumnus_id,
+            kinds,
+            limit,
+        } = query;
+        let alumnus = self.get_alumnus(&alumnus_id)?;
         let mut wanted: Vec<OpportunityKind> = if kinds.is_empty() {
             OpportunityKind::ALL.to_vec()
         } else {
@@ -234,7 +173,7 @@ impl Engine {
             };
             opportunities.extend(self.store.all_opportunities(filter)?);
         }
-        let searcher = self.index.searcher();
+        let snapshot = self.index.snapshot();
         let now = Timestamp::now();
         let mut scored: Vec<(Opportunity, ScoredCandidate)> = opportunities
             .into_par_iter()
@@ -251,12 +190,12 @@ impl Engine {
                     );
                     let best = self
                         .index
-                        .retrieve(&searcher, &query, 1, cancel)?
+                        .retrieve(&snapshot, &query, 1, cancel)?
                         .hits
                         .first()
                         .map(|h| h.bm25)
                         .unwrap_or(0.0);
-                    let own = self.index.score_of(&searcher, &query, &alumnus.id)?.unwrap_or(0.0);
+                    let own = self.index.score_of(&snapshot, &query, &alumnus.id)?.unwrap_or(0.0);
                     let context = RankingContext {
                         opportunity: &prepared,
                         profile,
@@ -282,7 +221,11 @@ impl Engine {
             .into_iter()
             .take(limit)
             .enumerate()
-            .map(|(i, (o, c))| (u32::try_from(i + 1).unwrap_or(u32::MAX), o, c))
+            .map(|(i, (opportunity, candidate))| OpportunityMatch {
+                rank: u32::try_from(i + 1).unwrap_or(u32::MAX),
+                opportunity,
+                candidate,
+            })
             .collect())
     }
 }
@@ -330,23 +273,22 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let engine = engine_with_data(dir.path());
         let live = Cancellation::new();
-        assert_eq!(
-            engine
-                .match_for_alumnus("a1", vec![OpportunityKind::Referral], 5, &live)
-                .unwrap()
-                .len(),
-            5
-        );
+        let for_a1 = || AlumnusMatchQuery {
+            alumnus_id: "a1".into(),
+            kinds: vec![OpportunityKind::Referral],
+            limit: 5,
+        };
+        assert_eq!(engine.match_for_alumnus(for_a1(), &live).unwrap().len(), 5);
         for stop in [Stop::Cancelled, Stop::DeadlineExceeded, Stop::ShuttingDown] {
             let token = Cancellation::new();
             token.stop(stop);
-            let error = engine
-                .match_for_alumnus("a1", vec![OpportunityKind::Referral], 5, &token)
-                .unwrap_err();
+            let error = engine.match_for_alumnus(for_a1(), &token).unwrap_err();
             assert!(matches!(error, EngineError::Stopped(s) if s == stop), "{error:?}");
-            let error = engine
-                .match_alumni(MatchTarget::Stored("o1".into()), MatchOptions::default(), &token)
-                .unwrap_err();
+            let query = MatchQuery {
+                target: MatchTarget::Stored("o1".into()),
+                options: crate::engine::MatchOptions::default(),
+            };
+            let error = engine.match_alumni(query, &token).unwrap_err();
             assert!(matches!(error, EngineError::Stopped(s) if s == stop), "{error:?}");
         }
         let expired = Cancellation::new().child(Some(std::time::Instant::now()));

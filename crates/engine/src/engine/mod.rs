@@ -24,6 +24,7 @@ mod matching;
 mod mentors;
 mod open;
 mod paging;
+mod queries;
 mod rescore;
 mod shortlists;
 mod tenant_id;
@@ -37,15 +38,17 @@ use tokio::sync::watch;
 pub use config::EngineConfig;
 pub use error::EngineError;
 pub use jsonl::for_each_jsonl_chunk;
-pub use matching::{MatchOptions, MatchPage, MatchTarget};
-pub use mentors::MentorAssignmentPlan;
 pub use open::{EngineHealth, INDEX_DIR, STORE_FILE, indexed_documents};
-pub use paging::PageToken;
+pub use paging::{Cursor, Listing, PageToken};
+pub use queries::{
+    AlumnusMatchQuery, MatchOptions, MatchPage, MatchQuery, MatchTarget, MentorAssignment, MentorAssignmentPlan,
+    MentorQuery, OpportunityFill, OpportunityMatch, OpportunityPage, OpportunityQuery, RankedCandidate, ShortlistPage,
+    ShortlistQuery,
+};
 pub use rescore::{JobState, RescoreProgress, RescoreRequest};
 pub use shortlists::{ShortlistView, from_entry};
 pub use tenant_id::{InvalidTenant, TenantId};
 pub use tenants::{Tenants, migrate_single_tenant_layout};
-pub use writes::{validate_alumni_batch, validate_opportunity_batch};
 
 pub use crate::cancel::{Cancellation, Stop};
 pub use crate::limits::{

@@ -15,8 +15,8 @@ use rayon::prelude::*;
 use super::{Engine, EngineError, shortlists::to_entry};
 use crate::{
     cancel::{Cancellation, Stop},
-    domain::{Opportunity, OpportunityStatus, Timestamp, Violations},
-    limits::{DEFAULT_SHORTLIST_SIZE, MAX_RESCORE_OPPORTUNITIES, MAX_SHORTLIST_SIZE},
+    domain::{Opportunity, OpportunityStatus, Timestamp},
+    limits::DEFAULT_SHORTLIST_SIZE,
     ranking::PreparedOpportunity,
     store::{OpportunityFilter, StoredShortlist},
 };
@@ -63,7 +63,9 @@ impl RescoreProgress {
     }
 }
 
-/// What to re-score.
+/// What to re-score (checked at the edge: at most
+/// [`MAX_RESCORE_OPPORTUNITIES`](crate::limits::MAX_RESCORE_OPPORTUNITIES) ids,
+/// a size of at most [`MAX_SHORTLIST_SIZE`](crate::limits::MAX_SHORTLIST_SIZE)).
 #[derive(Debug, Clone, Default)]
 pub struct RescoreRequest {
     /// Opportunities; empty = every open one.
@@ -125,24 +127,6 @@ impl Engine {
         progress: impl Fn(RescoreProgress) + Sync,
     ) -> Result<RescoreProgress, EngineError> {
         let started = Instant::now();
-        let mut violations = Violations::new();
-        if request.shortlist_size > MAX_SHORTLIST_SIZE {
-            violations.add("shortlist_size", format!("must be at most {MAX_SHORTLIST_SIZE}"));
-        }
-        violations.check_count(
-            "opportunity_ids",
-            request.opportunity_ids.len(),
-            MAX_RESCORE_OPPORTUNITIES,
-        );
-        for (i, id) in request
-            .opportunity_ids
-            .iter()
-            .enumerate()
-            .take(MAX_RESCORE_OPPORTUNITIES)
-        {
-            violations.check_id(&format!("opportunity_ids[{i}]"), id);
-        }
-        violations.into_result()?;
         let size = if request.shortlist_size == 0 {
             DEFAULT_SHORTLIST_SIZE
         } else {
@@ -166,7 +150,7 @@ impl Engine {
         }
         // The index snapshot and the store sequence it reflects: every shortlist of
         // the run is ranked on this one view of the alumni.
-        let searcher = self.index.searcher();
+        let snapshot = self.index.snapshot();
         let snapshot_seq = self.indexed_seq();
         if request.only_stale {
             let alumni_seq = self.store.alumni_seq()?;
@@ -211,7 +195,7 @@ impl Engine {
                 .map(|opportunity| -> Result<StoredShortlist, EngineError> {
                     let profile = self.profiles.profile(opportunity.kind);
                     let prepared = PreparedOpportunity::new(opportunity.clone(), &self.taxonomy);
-                    let (_, ranked) = self.rank_opportunity(&searcher, &prepared, profile, false, now, cancel)?;
+                    let (_, ranked) = self.rank_opportunity(&snapshot, &prepared, profile, false, now, cancel)?;
                     Ok(StoredShortlist {
                         opportunity_id: opportunity.id.clone(),
                         kind: opportunity.kind,

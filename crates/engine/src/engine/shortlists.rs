@@ -1,9 +1,13 @@
 //! Stored shortlists as analysts read them: gated on read (see the store's
 //! shortlists module), with staleness, and their entries as ranked candidates.
 
-use super::{Engine, EngineError, paging};
+use super::{
+    Engine, EngineError, RankedCandidate, ShortlistPage, ShortlistQuery,
+    paging::{self, Cursor, Listing, PageToken},
+};
 use crate::{
     domain::{Opportunity, Violations},
+    limits::DEFAULT_SHORTLIST_PAGE_SIZE,
     ranking::{Component, ScoreComponent, ScoredCandidate},
     store::{ShortlistEntry, StoredShortlist},
 };
@@ -73,9 +77,6 @@ impl Engine {
 
     /// Reads a stored shortlist and whether it is stale.
     pub fn shortlist(&self, opportunity_id: &str) -> Result<ShortlistView, EngineError> {
-        let mut violations = Violations::new();
-        violations.check_id("opportunity_id", opportunity_id);
-        violations.into_result()?;
         let shortlist = self
             .store
             .get_shortlist(opportunity_id)?
@@ -86,5 +87,54 @@ impl Engine {
         let current = self.store.get_opportunity(opportunity_id)?;
         let stale = self.is_stale(&shortlist, current.as_ref(), self.store.alumni_seq()?);
         Ok(ShortlistView { shortlist, stale })
+    }
+
+    /// One page of a stored shortlist; the page token is bound to the
+    /// shortlist's computation, so a token from before a re-score is refused.
+    pub fn shortlist_page(&self, query: ShortlistQuery) -> Result<ShortlistPage, EngineError> {
+        let view = self.shortlist(&query.opportunity_id)?;
+        let computed = view.shortlist.computed_at;
+        let binding = (computed.seconds as u64) ^ (u64::from(computed.nanos.unsigned_abs()) << 32);
+        let offset = match PageToken::resume(&query.page_token, Listing::Shortlist, binding) {
+            Ok(Cursor::Offset(offset)) => offset,
+            Ok(Cursor::After(_)) => 0,
+            Err(message) => return Err(Violations::single("page_token", message).into()),
+        };
+        let size = if query.page_size == 0 {
+            DEFAULT_SHORTLIST_PAGE_SIZE
+        } else {
+            query.page_size
+        } as usize;
+        let total = view.shortlist.candidates.len();
+        let end = offset.saturating_add(size).min(total);
+        let candidates = view
+            .shortlist
+            .candidates
+            .iter()
+            .enumerate()
+            .skip(offset)
+            .take(size)
+            .map(|(i, entry)| RankedCandidate {
+                rank: u32::try_from(i + 1).unwrap_or(u32::MAX),
+                candidate: from_entry(entry),
+            })
+            .collect();
+        let next_page_token = if end < total {
+            PageToken {
+                listing: Listing::Shortlist,
+                binding,
+                cursor: Cursor::Offset(end),
+            }
+            .encode()
+        } else {
+            String::new()
+        };
+        Ok(ShortlistPage {
+            candidates,
+            computed_at: computed,
+            stale: view.stale,
+            total: u32::try_from(total).unwrap_or(u32::MAX),
+            next_page_token,
+        })
     }
 }

@@ -1,16 +1,17 @@
 //! The write path: validate, write durably, signal the indexer; and the reads
 //! of single records.
 
-use std::{collections::HashMap, sync::mpsc, time::Duration};
+use std::{sync::mpsc, time::Duration};
 
-use super::{Engine, EngineError, indexer::Signal, paging};
+use super::{
+    Engine, EngineError, OpportunityPage, OpportunityQuery,
+    indexer::Signal,
+    paging::{self, Cursor, Listing, PageToken},
+};
 use crate::{
-    domain::{
-        Alumnus, Opportunity, OpportunityKind, OpportunityStatus, Timestamp, Violations,
-        validation::{MAX_BATCH_ITEMS, validate_alumnus, validate_opportunity},
-    },
+    domain::{Alumnus, Opportunity, Timestamp, Violations},
     index::PurgeReport,
-    limits::{DEFAULT_LIST_PAGE_SIZE, MAX_LIST_PAGE_SIZE},
+    limits::DEFAULT_LIST_PAGE_SIZE,
     store::{DeleteOutcome, OpportunityFilter},
 };
 
@@ -23,15 +24,6 @@ impl Engine {
             // the write is durable and the next start-up replays it.
             let _ = sender.send(Signal::Changed);
         }
-    }
-
-    /// Validates and durably writes alumni (all or none). Returns the change-log
-    /// sequence to wait for with [`Engine::wait_indexed`].
-    pub fn upsert_alumni(&self, mut alumni: Vec<Alumnus>, path: &str) -> Result<u64, EngineError> {
-        let mut violations = Violations::new();
-        validate_alumni_batch(&alumni, path, &mut violations);
-        violations.into_result()?;
-        self.write_alumni(&mut alumni)
     }
 
     /// Durably writes alumni that the caller has already validated.
@@ -56,7 +48,6 @@ impl Engine {
 
     /// Reads one alumnus.
     pub fn get_alumnus(&self, id: &str) -> Result<Alumnus, EngineError> {
-        check_id_argument("id", id)?;
         self.store.get_alumnus(id)?.ok_or_else(|| EngineError::NotFound {
             entity: "alumnus",
             id: id.to_owned(),
@@ -100,14 +91,6 @@ impl Engine {
         true
     }
 
-    /// Validates and durably writes opportunities (all or none).
-    pub fn upsert_opportunities(&self, opportunities: Vec<Opportunity>) -> Result<usize, EngineError> {
-        let mut violations = Violations::new();
-        validate_opportunity_batch(&opportunities, &mut violations);
-        violations.into_result()?;
-        self.write_opportunities(opportunities)
-    }
-
     /// Durably writes opportunities that the caller has already validated (all or
     /// none). An opportunity whose kind changes has its stored shortlist re-gated
     /// in the same transaction.
@@ -118,55 +101,48 @@ impl Engine {
 
     /// Reads one opportunity.
     pub fn get_opportunity(&self, id: &str) -> Result<Opportunity, EngineError> {
-        check_id_argument("id", id)?;
         self.store.get_opportunity(id)?.ok_or_else(|| EngineError::NotFound {
             entity: "opportunity",
             id: id.to_owned(),
         })
     }
 
-    /// Lists opportunities in id order: `(page, next page token)`.
-    pub fn list_opportunities(
-        &self,
-        kind: Option<OpportunityKind>,
-        status: Option<OpportunityStatus>,
-        page_size: u32,
-        page_token: &str,
-    ) -> Result<(Vec<Opportunity>, String), EngineError> {
-        let mut violations = Violations::new();
-        if page_size > MAX_LIST_PAGE_SIZE {
-            violations.add("page_size", format!("must be at most {MAX_LIST_PAGE_SIZE}"));
-        }
-        let after = if page_token.is_empty() {
-            None
-        } else {
-            match paging::decode_list_token(page_token) {
-                Some(after) => Some(after),
-                None => {
-                    violations.add("page_token", "is not a token returned by ListOpportunities");
-                    None
-                }
-            }
+    /// Lists opportunities in id order, a page at a time; the page token is bound
+    /// to the listing's filters.
+    pub fn list_opportunities(&self, query: OpportunityQuery) -> Result<OpportunityPage, EngineError> {
+        let binding = paging::filter_binding(query.kind, query.status);
+        let after = match PageToken::resume(&query.page_token, Listing::Opportunities, binding) {
+            Ok(Cursor::After(id)) if !id.is_empty() => Some(id),
+            Ok(_) => None,
+            Err(message) => return Err(Violations::single("page_token", message).into()),
         };
-        violations.into_result()?;
-        let size = if page_size == 0 {
+        let size = if query.page_size == 0 {
             DEFAULT_LIST_PAGE_SIZE
         } else {
-            page_size
+            query.page_size
         } as usize;
-        let (page, more) = self
-            .store
-            .list_opportunities(OpportunityFilter { kind, status }, after.as_deref(), size)?;
-        let next = match (more, page.last()) {
-            (true, Some(last)) => paging::encode_list_token(&last.id),
+        let filter = OpportunityFilter {
+            kind: query.kind,
+            status: query.status,
+        };
+        let (opportunities, more) = self.store.list_opportunities(filter, after.as_deref(), size)?;
+        let next_page_token = match (more, opportunities.last()) {
+            (true, Some(last)) => PageToken {
+                listing: Listing::Opportunities,
+                binding,
+                cursor: Cursor::After(last.id.clone()),
+            }
+            .encode(),
             _ => String::new(),
         };
-        Ok((page, next))
+        Ok(OpportunityPage {
+            opportunities,
+            next_page_token,
+        })
     }
 
     /// Closes an opportunity.
     pub fn close_opportunity(&self, id: &str) -> Result<Opportunity, EngineError> {
-        check_id_argument("id", id)?;
         self.store.close_opportunity(id)?.ok_or_else(|| EngineError::NotFound {
             entity: "opportunity",
             id: id.to_owned(),
@@ -190,47 +166,4 @@ impl Engine {
         }
         answer.recv().map_err(|_| EngineError::ShuttingDown)?
     }
-}
-
-/// Checks a batch of alumni for a unary write: 1 to [`MAX_BATCH_ITEMS`] items,
-/// each valid, ids unique. Reports under `path` ("alumni").
-pub fn validate_alumni_batch(alumni: &[Alumnus], path: &str, violations: &mut Violations) {
-    if alumni.is_empty() {
-        violations.add(path, "must contain at least one alumnus");
-    }
-    violations.check_count(path, alumni.len(), MAX_BATCH_ITEMS);
-    let mut seen = HashMap::new();
-    for (i, alumnus) in alumni.iter().enumerate() {
-        validate_alumnus(alumnus, &format!("{path}[{i}]"), violations);
-        if let Some(first) = seen.insert(alumnus.id.as_str(), i) {
-            violations.add(
-                format!("{path}[{i}].id"),
-                format!("duplicates the id of {path}[{first}]"),
-            );
-        }
-    }
-}
-
-/// Checks a batch of opportunities for a write, like [`validate_alumni_batch`].
-pub fn validate_opportunity_batch(opportunities: &[Opportunity], violations: &mut Violations) {
-    if opportunities.is_empty() {
-        violations.add("opportunities", "must contain at least one opportunity");
-    }
-    violations.check_count("opportunities", opportunities.len(), MAX_BATCH_ITEMS);
-    let mut seen = HashMap::new();
-    for (i, opportunity) in opportunities.iter().enumerate() {
-        validate_opportunity(opportunity, &format!("opportunities[{i}]"), true, violations);
-        if let Some(first) = seen.insert(opportunity.id.as_str(), i) {
-            violations.add(
-                format!("opportunities[{i}].id"),
-                format!("duplicates the id of opportunities[{first}]"),
-            );
-        }
-    }
-}
-
-fn check_id_argument(field: &str, id: &str) -> Result<(), EngineError> {
-    let mut violations = Violations::new();
-    violations.check_id(field, id);
-    Ok(violations.into_result()?)
 }

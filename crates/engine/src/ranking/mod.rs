@@ -14,7 +14,7 @@ pub mod seniority;
 use rayon::prelude::*;
 
 pub use features::{SkillEvidence, SkillMatch};
-pub use model::{Component, RankingProfiles, WeightError, WeightProfile};
+pub use model::{Component, RankingProfiles, WeightError, WeightProfile, check_overrides};
 
 use crate::{
     cancel::{Cancellation, Stop},

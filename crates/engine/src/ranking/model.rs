@@ -177,29 +177,6 @@ impl WeightProfile {
             .unwrap_or(0.0)
     }
 
-    /// Every problem of a set of overrides, by name order: unknown components and
-    /// invalid values (all of them, not only the first).
-    pub fn override_errors(&self, overrides: &HashMap<String, f64>) -> Vec<WeightError> {
-        let mut names: Vec<&String> = overrides.keys().collect();
-        names.sort();
-        let mut errors = Vec::new();
-        for name in names {
-            let value = overrides[name];
-            if Component::from_name(name).is_none() {
-                errors.push(WeightError::UnknownComponent {
-                    name: name.clone(),
-                    known: Component::ALL.map(Component::name).join(", "),
-                });
-            } else if !(0.0..=MAX_WEIGHT).contains(&value) {
-                errors.push(WeightError::InvalidWeight {
-                    name: name.clone(),
-                    value,
-                });
-            }
-        }
-        errors
-    }
-
     /// A copy with some weights replaced or added (before normalisation), by
     /// component name; unknown names and invalid values are errors.
     pub fn with_overrides(&self, overrides: &HashMap<String, f64>) -> Result<Self, WeightError> {
@@ -223,6 +200,46 @@ impl WeightProfile {
         }
         Self::new(raw)
     }
+}
+
+/// Every problem of a set of weight overrides that needs no profile to find:
+/// unknown component names and values outside `[0, MAX_WEIGHT]`, as
+/// `(name, problem)` in name order (all of them, not only the first).
+pub fn check_overrides(overrides: &HashMap<String, f64>) -> Vec<(String, String)> {
+    let mut names: Vec<&String> = overrides.keys().collect();
+    names.sort();
+    let mut listed_known = false;
+    names
+        .into_iter()
+        .filter_map(|name| {
+            let value = overrides[name];
+            if Component::from_name(name).is_none() {
+                // The known names are listed with the first unknown one only.
+                let known = if std::mem::replace(&mut listed_known, true) {
+                    "as above".to_owned()
+                } else {
+                    Component::ALL.map(Component::name).join(", ")
+                };
+                Some(WeightError::UnknownComponent {
+                    name: name.clone(),
+                    known,
+                })
+            } else if !(0.0..=MAX_WEIGHT).contains(&value) {
+                Some(WeightError::InvalidWeight {
+                    name: name.clone(),
+                    value,
+                })
+            } else {
+                None
+            }
+        })
+        .map(|error| match &error {
+            WeightError::UnknownComponent { name, .. } | WeightError::InvalidWeight { name, .. } => {
+                (name.clone(), error.to_string())
+            }
+            other => (String::new(), other.to_string()),
+        })
+        .collect()
 }
 
 /// The largest raw weight a profile or an override may give a component; weights
@@ -324,20 +341,13 @@ mod tests {
 
     #[test]
     fn every_bad_override_is_reported() {
-        let profile = RankingProfiles::defaults().profile(OpportunityKind::Rehire).clone();
-        let errors = profile.override_errors(&HashMap::from([
+        let errors = check_overrides(&HashMap::from([
             ("age".to_string(), 1.0),
             ("engagement".to_string(), -1.0),
             ("text_relevance".to_string(), f64::NAN),
             ("seniority".to_string(), 0.5),
         ]));
-        let names: Vec<String> = errors
-            .iter()
-            .map(|e| match e {
-                WeightError::UnknownComponent { name, .. } | WeightError::InvalidWeight { name, .. } => name.clone(),
-                other => other.to_string(),
-            })
-            .collect();
+        let names: Vec<String> = errors.into_iter().map(|(name, _)| name).collect();
         assert_eq!(names, ["age", "engagement", "text_relevance"]);
     }
 

@@ -33,7 +33,7 @@ pub use report::render_table;
 use crate::{
     datagen::{GenConfig, GenError, Generator, Label, Relevance, Vocabulary, write_dataset},
     domain::{Alumnus, Opportunity, OpportunityKind},
-    engine::{Engine, EngineConfig, EngineError, MatchOptions, MatchTarget, for_each_jsonl_chunk},
+    engine::{Engine, EngineConfig, EngineError, MatchOptions, MatchQuery, MatchTarget, for_each_jsonl_chunk},
     ranking::{Component, RankingProfiles, WeightProfile},
 };
 
@@ -553,16 +553,20 @@ fn evaluate_query(
             }
             continue;
         };
-        let page = engine.match_alumni(
-            MatchTarget::Stored(opportunity.id.clone()),
-            MatchOptions {
+        let query = MatchQuery {
+            target: MatchTarget::Stored(opportunity.id.clone()),
+            options: MatchOptions {
                 limit: K as u32,
                 weights,
                 ..MatchOptions::default()
             },
-            &crate::engine::Cancellation::new(),
-        )?;
-        let returned: Vec<&str> = page.candidates.iter().map(|(_, c)| c.alumnus_id.as_str()).collect();
+        };
+        let page = engine.match_alumni(query, &crate::engine::Cancellation::new())?;
+        let returned: Vec<&str> = page
+            .candidates
+            .iter()
+            .map(|r| r.candidate.alumnus_id.as_str())
+            .collect();
         let (ranked, gate_violations) = judge_ranking(&returned, &judged.alumni, &grades, kind);
         scores.push(QueryScore {
             system: system.name(),

@@ -1,0 +1,191 @@
+//! Retrieval: the best alumni for a query on one consistent snapshot of the
+//! index, with the gates applied inside the search.
+
+use std::collections::HashMap;
+
+use tantivy::{
+    DocAddress, Searcher, Term,
+    collector::TopDocs,
+    query::{BooleanQuery, BoostQuery, ConstScoreQuery, Occur, Query, TermQuery},
+    schema::IndexRecordOption,
+};
+
+use super::{AlumniIndex, IndexError, RetrievalQuery, gated, query::BIGRAM_WEIGHT, schema::FIELD_BOOSTS};
+use crate::cancel::Cancellation;
+
+/// A retrieved alumnus: id and BM25 score.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Hit {
+    /// Alumnus id.
+    pub id: String,
+    /// Text relevance (BM25, field-boosted).
+    pub bm25: f32,
+}
+
+/// Result of retrieval.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Retrieved {
+    /// Alumni that pass the gates and filters, ranked or not.
+    pub total_eligible: u64,
+    /// The best `pool` of them by BM25, best first, ties by id.
+    pub hits: Vec<Hit>,
+}
+
+/// A consistent point-in-time view of the index for one or many searches; the
+/// engine holds one for a whole ranking or re-score run.
+#[derive(Clone)]
+pub struct Snapshot(Searcher);
+
+impl Snapshot {
+    /// Documents visible in the snapshot.
+    pub fn num_docs(&self) -> u64 {
+        self.0.num_docs()
+    }
+
+    /// Segments in the snapshot.
+    pub fn segments(&self) -> usize {
+        self.0.segment_readers().len()
+    }
+
+    pub(super) fn searcher(&self) -> &Searcher {
+        &self.0
+    }
+}
+
+impl AlumniIndex {
+    /// A snapshot of what is committed now.
+    pub fn snapshot(&self) -> Snapshot {
+        Snapshot(self.searcher())
+    }
+
+    /// The filter terms of `query`: the kind gate first, then every required
+    /// skill key. A result must hold all of them.
+    fn filter_terms(&self, query: &RetrievalQuery) -> Vec<Term> {
+        let f = &self.fields;
+        std::iter::once(Term::from_field_u64(f.eligible_kind, query.kind.code()))
+            .chain(
+                query
+                    .required_skill_keys
+                    .iter()
+                    .map(|key| Term::from_field_text(f.skill_keys, key)),
+            )
+            .collect()
+    }
+
+    /// The text part of `query`: each term in each field that searches it (see
+    /// [`FIELD_BOOSTS`]), boosted by the term's weight, the field's boost and the
+    /// analyzer's weight.
+    fn text_clauses(&self, query: &RetrievalQuery) -> Vec<gated::TextClause> {
+        let f = &self.fields;
+        let mut clauses = Vec::new();
+        for (words, terms, variant_weight) in [
+            (true, &query.word_terms, 1.0),
+            (false, &query.bigram_terms, BIGRAM_WEIGHT),
+        ] {
+            for (rank, (term, weight)) in terms.iter().enumerate() {
+                for (field, boost, max_terms) in FIELD_BOOSTS {
+                    if rank >= max_terms {
+                        continue;
+                    }
+                    let pair = f.text(field);
+                    let field = if words { pair.words } else { pair.bigrams };
+                    clauses.push(gated::TextClause {
+                        term: Term::from_field_text(field, term),
+                        boost: weight * boost * variant_weight,
+                    });
+                }
+            }
+        }
+        clauses
+    }
+
+    /// The whole query as one tantivy query: filters as zero-scoring MUST
+    /// clauses, text terms as boosted SHOULD clauses. It scores exactly as
+    /// [`AlumniIndex::retrieve`] does.
+    pub fn tantivy_query(&self, query: &RetrievalQuery) -> BooleanQuery {
+        let mut clauses: Vec<(Occur, Box<dyn Query>)> = self
+            .filter_terms(query)
+            .into_iter()
+            .map(|term| {
+                let filter = TermQuery::new(term, IndexRecordOption::Basic);
+                (
+                    Occur::Must,
+                    Box::new(ConstScoreQuery::new(Box::new(filter), 0.0)) as Box<dyn Query>,
+                )
+            })
+            .collect();
+        let text: Vec<(Occur, Box<dyn Query>)> = self
+            .text_clauses(query)
+            .into_iter()
+            .map(|clause| {
+                let term_query = TermQuery::new(clause.term, IndexRecordOption::WithFreqs);
+                (
+                    Occur::Should,
+                    Box::new(BoostQuery::new(Box::new(term_query), clause.boost)) as Box<dyn Query>,
+                )
+            })
+            .collect();
+        if !text.is_empty() {
+            clauses.push((Occur::Should, Box::new(BooleanQuery::new(text))));
+        }
+        BooleanQuery::new(clauses)
+    }
+
+    /// The BM25 score one alumnus gets for `query` (with the gates applied): `None`
+    /// when the alumnus is not in the index or fails the gates.
+    pub fn score_of(&self, snapshot: &Snapshot, query: &RetrievalQuery, id: &str) -> Result<Option<f32>, IndexError> {
+        let only = TermQuery::new(Term::from_field_text(self.fields.id, id), IndexRecordOption::Basic);
+        let restricted = BooleanQuery::new(vec![
+            (Occur::Must, Box::new(self.tantivy_query(query)) as Box<dyn Query>),
+            (Occur::Must, Box::new(ConstScoreQuery::new(Box::new(only), 0.0))),
+        ]);
+        let top = snapshot
+            .searcher()
+            .search(&restricted, &TopDocs::with_limit(1).order_by_score())?;
+        Ok(top.first().map(|(score, _)| *score))
+    }
+
+    /// Retrieves the `pool` best alumni for `query` from `searcher`, and counts all eligible.
+    /// Stops between segments once `cancel` says so.
+    pub fn retrieve(
+        &self,
+        snapshot: &Snapshot,
+        query: &RetrievalQuery,
+        pool: usize,
+        cancel: &Cancellation,
+    ) -> Result<Retrieved, IndexError> {
+        let searcher = snapshot.searcher();
+        let (total_eligible, top) = gated::top_filtered(
+            searcher,
+            &self.text_clauses(query),
+            &self.filter_terms(query),
+            pool,
+            cancel,
+        )?;
+        let mut hits = Vec::with_capacity(top.len());
+        let mut columns = HashMap::new();
+        let mut id = String::new();
+        for (score, address) in top {
+            let DocAddress { segment_ord, doc_id } = address;
+            let column = match columns.entry(segment_ord) {
+                std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
+                std::collections::hash_map::Entry::Vacant(e) => {
+                    e.insert(searcher.segment_reader(segment_ord).fast_fields().str("id")?)
+                }
+            };
+            let Some(column) = column else { continue };
+            id.clear();
+            if let Some(ord) = column.term_ords(doc_id).next()
+                && column.ord_to_str(ord, &mut id)?
+            {
+                hits.push(Hit {
+                    id: id.clone(),
+                    bm25: score,
+                });
+            }
+        }
+        // Ties in BM25 are broken by id so results do not depend on segment layout.
+        hits.sort_by(|a, b| b.bm25.total_cmp(&a.bm25).then_with(|| a.id.cmp(&b.id)));
+        Ok(Retrieved { total_eligible, hits })
+    }
+}

@@ -198,8 +198,6 @@ impl Alumnus {
     /// The search index applies the same rule as a filter; this is the reference
     /// the ranking layer re-checks every candidate against.
     pub fn passes_gates(&self, kind: OpportunityKind) -> bool {
-        self.consent.contact_allowed
-            && self.interests.open_to.contains(&kind)
-            && (kind != OpportunityKind::Rehire || self.departure.rehire_eligible)
+        kind.admits(self)
     }
 }

@@ -1,50 +1,78 @@
 use serde::{Deserialize, Serialize};
 
-use super::Timestamp;
+use super::{Alumnus, Timestamp};
 
-/// The purpose an alumnus is matched for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum OpportunityKind {
-    /// Hiring the alumnus back.
-    Rehire,
+/// Defines [`OpportunityKind`] from one table, so that a kind is declared once:
+/// its variant, its stable code, its name, its gate beyond consent and opt-in.
+/// Everything that must know every kind matches on the enum exhaustively (the
+/// proto conversion, the ranking's per-kind models), so a kind added here does
+/// not compile until those are written too.
+macro_rules! opportunity_kinds {
+    ($( $(#[$doc:meta])* $variant:ident = $code:literal, $name:literal, extra_gate: $gate:expr; )+) => {
+        /// The purpose an alumnus is matched for.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+        #[serde(rename_all = "snake_case")]
+        pub enum OpportunityKind {
+            $( $(#[$doc])* $variant, )+
+        }
+
+        impl OpportunityKind {
+            /// Every kind, in a fixed order.
+            pub const ALL: [OpportunityKind; [$(stringify!($variant)),+].len()] = [$(Self::$variant),+];
+
+            /// A stable small number for index fields and storage keys.
+            pub fn code(self) -> u64 {
+                match self {
+                    $(Self::$variant => $code,)+
+                }
+            }
+
+            /// Lower-case name used in configuration files and CLI output.
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $(Self::$variant => $name,)+
+                }
+            }
+
+            /// The kind's own gate, beyond consent and the opt-in every kind has.
+            fn passes_extra_gate(self, alumnus: &Alumnus) -> bool {
+                match self {
+                    $(Self::$variant => {
+                        let gate: fn(&Alumnus) -> bool = $gate;
+                        gate(alumnus)
+                    })+
+                }
+            }
+        }
+    };
+}
+
+opportunity_kinds! {
+    /// Hiring the alumnus back ("boomerang"): only the rehire-eligible.
+    Rehire = 1, "rehire", extra_gate: |alumnus| alumnus.departure.rehire_eligible;
     /// Asking the alumnus to refer people from their network.
-    Referral,
+    Referral = 2, "referral", extra_gate: |_| true;
     /// Mentoring or knowledge sharing.
-    Mentoring,
+    Mentoring = 3, "mentoring", extra_gate: |_| true;
     /// Collaboration with the alumnus's current organisation.
-    Partnership,
+    Partnership = 4, "partnership", extra_gate: |_| true;
 }
 
 impl OpportunityKind {
-    /// Every kind, in a fixed order.
-    pub const ALL: [OpportunityKind; 4] = [Self::Rehire, Self::Referral, Self::Mentoring, Self::Partnership];
-
-    /// A stable small number for index fields and storage keys.
-    pub fn code(self) -> u64 {
-        match self {
-            Self::Rehire => 1,
-            Self::Referral => 2,
-            Self::Mentoring => 3,
-            Self::Partnership => 4,
-        }
-    }
-
-    /// Lower-case name used in configuration files and CLI output.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Rehire => "rehire",
-            Self::Referral => "referral",
-            Self::Mentoring => "mentoring",
-            Self::Partnership => "partnership",
-        }
-    }
-
     /// Parses the lower-case name (as in `as_str`), case-insensitively.
     pub fn parse(name: &str) -> Option<Self> {
         Self::ALL
             .into_iter()
             .find(|kind| kind.as_str().eq_ignore_ascii_case(name))
+    }
+
+    /// The hard gates: may `alumnus` be returned for this kind at all? Contact
+    /// allowed, opted in to the kind, and the kind's own gate.
+    ///
+    /// The search index applies the same rule as a filter, the store applies it
+    /// to stored shortlists, and ranking re-checks every candidate against it.
+    pub fn admits(self, alumnus: &Alumnus) -> bool {
+        alumnus.consent.contact_allowed && alumnus.interests.open_to.contains(&self) && self.passes_extra_gate(alumnus)
     }
 }
 

@@ -6,7 +6,10 @@ use std::collections::HashMap;
 use proptest::prelude::*;
 
 use super::*;
-use crate::domain::Timestamp;
+use crate::{
+    domain::{Alumnus, Opportunity, OpportunityKind, Timestamp},
+    taxonomy::Taxonomy,
+};
 
 fn now() -> Timestamp {
     // 2026-06-01T00:00:00Z: fixed so that "years since leaving" is stable.
@@ -266,13 +269,13 @@ proptest! {
     fn ranking_invariants(
         pool in proptest::collection::vec((arbitrary_alumnus(), 0.0f32..30.0), 0..12),
         kind in 0usize..4,
-        overrides in proptest::collection::hash_map(0usize..Component::ALL.len(), 0.0f64..5.0, 0..4),
+        overrides in proptest::collection::hash_map(0usize..Component::all().len(), 0.0f64..5.0, 0..4),
     ) {
         let kind = OpportunityKind::ALL[kind];
         let taxonomy = Taxonomy::empty();
         let profiles = RankingProfiles::defaults();
         let overrides: HashMap<String, f64> =
-            overrides.into_iter().map(|(c, w)| (Component::ALL[c].name().to_string(), w)).collect();
+            overrides.into_iter().map(|(c, w)| (Component::all()[c].name().to_string(), w)).collect();
         let profile = match profiles.profile(kind).with_overrides(&overrides) {
             Ok(profile) => profile,
             Err(WeightError::AllZero) => return Ok(()),

@@ -34,7 +34,7 @@ use crate::{
     datagen::{GenConfig, GenError, Generator, Label, Relevance, Vocabulary, write_dataset},
     domain::{Alumnus, Opportunity, OpportunityKind},
     engine::{Engine, EngineConfig, EngineError, MatchOptions, MatchQuery, MatchTarget, for_each_jsonl_chunk},
-    ranking::{Component, RankingProfiles, WeightProfile},
+    ranking::{Component, RankingProfiles, WeightProfile, shared::TEXT_RELEVANCE},
 };
 
 /// The rank cut-off of every metric.
@@ -153,16 +153,11 @@ impl System {
             Self::Model => Some(HashMap::new()),
             // Built from Component::ALL so a new component is switched off too; only
             // the profile's own components may be named in an override.
-            Self::Bm25 => has(Component::TextRelevance).then(|| {
-                Component::ALL
+            Self::Bm25 => has(TEXT_RELEVANCE).then(|| {
+                Component::all()
                     .into_iter()
                     .filter(|&c| has(c))
-                    .map(|c| {
-                        (
-                            c.name().to_owned(),
-                            if c == Component::TextRelevance { 1.0 } else { 0.0 },
-                        )
-                    })
+                    .map(|c| (c.name().to_owned(), if c == TEXT_RELEVANCE { 1.0 } else { 0.0 }))
                     .collect()
             }),
             Self::Without(component) => {
@@ -346,7 +341,7 @@ pub fn run(config: &EvalConfig) -> Result<EvalReport, EvalError> {
     let selected = select_opportunities(&judged.opportunities, config.opportunities_per_kind)?;
     let mut systems = vec![System::Model, System::Bm25];
     if config.ablation {
-        systems.extend(Component::ALL.map(System::Without));
+        systems.extend(Component::all().into_iter().map(System::Without));
     }
     let mut queries = Vec::with_capacity(selected.len());
     for opportunity in selected {

@@ -2,6 +2,7 @@ use std::path::PathBuf;
 
 use super::*;
 use crate::domain::{Consent, Departure, Interests};
+use crate::ranking::shared::{ENGAGEMENT, REQUIRED_SKILLS, TEXT_RELEVANCE};
 
 fn taxonomy() -> PathBuf {
     PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../..")).join("data/taxonomy/skills.tsv")
@@ -14,12 +15,8 @@ fn bm25_baseline_zeroes_every_component_but_text_relevance() {
         let profile = profiles.profile(kind);
         let weights = System::Bm25.overrides(profile).unwrap();
         let effective = profile.with_overrides(&weights).unwrap();
-        for component in Component::ALL {
-            let expected = if component == Component::TextRelevance {
-                1.0
-            } else {
-                0.0
-            };
+        for component in Component::all() {
+            let expected = if component == TEXT_RELEVANCE { 1.0 } else { 0.0 };
             assert_eq!(effective.weight(component), expected, "{kind:?} {component:?}");
         }
         assert!(System::Model.overrides(profile).unwrap().is_empty());
@@ -28,16 +25,13 @@ fn bm25_baseline_zeroes_every_component_but_text_relevance() {
 
 #[test]
 fn ablation_skips_components_that_cannot_be_removed() {
-    let only_text = WeightProfile::new([(Component::TextRelevance, 1.0), (Component::Engagement, 0.0)]).unwrap();
-    assert_eq!(System::Without(Component::TextRelevance).overrides(&only_text), None);
-    assert_eq!(System::Without(Component::Engagement).overrides(&only_text), None);
-    assert_eq!(System::Without(Component::RequiredSkills).overrides(&only_text), None);
-    let both = WeightProfile::new([(Component::TextRelevance, 1.0), (Component::Engagement, 1.0)]).unwrap();
-    let weights = System::Without(Component::Engagement).overrides(&both).unwrap();
-    assert_eq!(
-        both.with_overrides(&weights).unwrap().weight(Component::TextRelevance),
-        1.0
-    );
+    let only_text = WeightProfile::new([(TEXT_RELEVANCE, 1.0), (ENGAGEMENT, 0.0)]).unwrap();
+    assert_eq!(System::Without(TEXT_RELEVANCE).overrides(&only_text), None);
+    assert_eq!(System::Without(ENGAGEMENT).overrides(&only_text), None);
+    assert_eq!(System::Without(REQUIRED_SKILLS).overrides(&only_text), None);
+    let both = WeightProfile::new([(TEXT_RELEVANCE, 1.0), (ENGAGEMENT, 1.0)]).unwrap();
+    let weights = System::Without(ENGAGEMENT).overrides(&both).unwrap();
+    assert_eq!(both.with_overrides(&weights).unwrap().weight(TEXT_RELEVANCE), 1.0);
 }
 
 #[test]

@@ -1,108 +1,14 @@
-//! Weight profiles: which components make up a kind's score and how much each counts.
+//! Weight profiles: which components make up a kind's score and how much each
+//! counts, read from `data/ranking.toml` (or a file of the operator's) and
+//! checked against the kinds when loaded.
 
 use std::collections::{BTreeMap, HashMap};
 
-use serde::Deserialize;
-
+use super::{Component, kinds};
 use crate::domain::OpportunityKind;
 
 /// The default profiles, `data/ranking.toml`, compiled in so the binary works anywhere.
 pub const DEFAULT_PROFILES_TOML: &str = include_str!("../../../../data/ranking.toml");
-
-/// One term of the score. Every component is a feature in [0, 1]; which ones a
-/// kind uses, and how much, is its weight profile.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Component {
-    /// Coverage of required skills, weighted by years, recency and level.
-    RequiredSkills,
-    /// Coverage of preferred skills.
-    PreferredSkills,
-    /// BM25 relevance relative to the best retrieved candidate.
-    TextRelevance,
-    /// The alumnus's interest statement and topics against the opportunity.
-    InterestRelevance,
-    /// Work mode, employment type and location fit.
-    ConditionsFit,
-    /// Recency of activity in the alumni programme.
-    Engagement,
-    /// REHIRE: tenure and departments at the company.
-    CompanyHistory,
-    /// REHIRE: time since leaving, best between one and five years.
-    BoomerangWindow,
-    /// REHIRE: seniority and skills gained since leaving.
-    GrowthSinceLeaving,
-    /// REFERRAL: closeness of the current role to the opening.
-    NetworkProximity,
-    /// REFERRAL, PARTNERSHIP: seniority of the current role.
-    Seniority,
-    /// REFERRAL: referrals made before.
-    ReferralHistory,
-    /// MENTORING: depth of expertise in the required skills.
-    ExpertiseDepth,
-    /// MENTORING: stated interest in mentoring or knowledge sharing.
-    MentoringInterest,
-    /// MENTORING: a language shared with the mentees.
-    LanguageFit,
-    /// MENTORING: availability for side work.
-    SideWorkAvailability,
-    /// PARTNERSHIP: the current organisation's fit with the opportunity's domain.
-    IndustryFit,
-    /// PARTNERSHIP: stated interest in collaboration.
-    CollaborationInterest,
-}
-
-impl Component {
-    /// Every component.
-    pub const ALL: [Component; 18] = [
-        Self::RequiredSkills,
-        Self::PreferredSkills,
-        Self::TextRelevance,
-        Self::InterestRelevance,
-        Self::ConditionsFit,
-        Self::Engagement,
-        Self::CompanyHistory,
-        Self::BoomerangWindow,
-        Self::GrowthSinceLeaving,
-        Self::NetworkProximity,
-        Self::Seniority,
-        Self::ReferralHistory,
-        Self::ExpertiseDepth,
-        Self::MentoringInterest,
-        Self::LanguageFit,
-        Self::SideWorkAvailability,
-        Self::IndustryFit,
-        Self::CollaborationInterest,
-    ];
-
-    /// The name used in configuration, requests and explanations.
-    pub fn name(self) -> &'static str {
-        match self {
-            Self::RequiredSkills => "required_skills",
-            Self::PreferredSkills => "preferred_skills",
-            Self::TextRelevance => "text_relevance",
-            Self::InterestRelevance => "interest_relevance",
-            Self::ConditionsFit => "conditions_fit",
-            Self::Engagement => "engagement",
-            Self::CompanyHistory => "company_history",
-            Self::BoomerangWindow => "boomerang_window",
-            Self::GrowthSinceLeaving => "growth_since_leaving",
-            Self::NetworkProximity => "network_proximity",
-            Self::Seniority => "seniority",
-            Self::ReferralHistory => "referral_history",
-            Self::ExpertiseDepth => "expertise_depth",
-            Self::MentoringInterest => "mentoring_interest",
-            Self::LanguageFit => "language_fit",
-            Self::SideWorkAvailability => "side_work_availability",
-            Self::IndustryFit => "industry_fit",
-            Self::CollaborationInterest => "collaboration_interest",
-        }
-    }
-
-    /// Looks a component up by name.
-    pub fn from_name(name: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|c| c.name() == name)
-    }
-}
 
 /// Why a weight profile or an override was rejected.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -141,7 +47,9 @@ impl WeightProfile {
     /// Builds a profile from raw weights, checking and normalising them.
     pub fn new(raw: impl IntoIterator<Item = (Component, f64)>) -> Result<Self, WeightError> {
         let mut weights: Vec<(Component, f64)> = raw.into_iter().collect();
-        weights.sort_by_key(|(c, _)| *c);
+        // Explanations list components in the registry's order: shared ones first.
+        let order = Component::all();
+        weights.sort_by_key(|(c, _)| order.iter().position(|o| o == c).unwrap_or(usize::MAX));
         weights.dedup_by_key(|(c, _)| *c);
         for (component, value) in &weights {
             // The bound keeps the sum finite: weights of 1e308 would overflow it to
@@ -194,7 +102,7 @@ impl WeightProfile {
             // can ask for, say, engagement to count in a partnership search.
             let component = Component::from_name(name).ok_or_else(|| WeightError::UnknownComponent {
                 name: name.clone(),
-                known: Component::ALL.map(Component::name).join(", "),
+                known: Component::known_names(),
             })?;
             raw.insert(component, value);
         }
@@ -218,7 +126,7 @@ pub fn check_overrides(overrides: &HashMap<String, f64>) -> Vec<(String, String)
                 let known = if std::mem::replace(&mut listed_known, true) {
                     "as above".to_owned()
                 } else {
-                    Component::ALL.map(Component::name).join(", ")
+                    Component::known_names()
                 };
                 Some(WeightError::UnknownComponent {
                     name: name.clone(),
@@ -254,35 +162,36 @@ pub struct RankingProfiles {
 
 impl RankingProfiles {
     /// Parses a profiles file (see `data/ranking.toml`): a table per kind mapping
-    /// component names to weights. Every kind must be present.
+    /// component names to weights. Checked against the kinds: every kind must
+    /// have a table, and each table must name every component of its kind's own
+    /// (a weight of 0 is allowed); unknown kinds and components are errors.
     pub fn from_toml(text: &str) -> Result<Self, WeightError> {
-        #[derive(Deserialize)]
-        struct File {
-            rehire: BTreeMap<String, f64>,
-            referral: BTreeMap<String, f64>,
-            mentoring: BTreeMap<String, f64>,
-            partnership: BTreeMap<String, f64>,
-        }
-        let file: File = figment::Figment::from(<figment::providers::Toml as figment::providers::Format>::string(text))
-            .extract()
-            .map_err(|e| WeightError::Config(e.to_string()))?;
-        let parse = |table: BTreeMap<String, f64>| -> Result<WeightProfile, WeightError> {
-            let mut raw = Vec::new();
-            for (name, value) in table {
-                let component = Component::from_name(&name).ok_or_else(|| WeightError::UnknownComponent {
-                    name: name.clone(),
-                    known: Component::ALL.map(Component::name).join(", "),
-                })?;
-                raw.push((component, value));
+        let file: BTreeMap<OpportunityKind, BTreeMap<String, f64>> =
+            toml::from_str(text).map_err(|e| WeightError::Config(e.to_string()))?;
+        let mut profiles = HashMap::new();
+        for kind in OpportunityKind::ALL {
+            let table = file
+                .get(&kind)
+                .ok_or_else(|| WeightError::Config(format!("no [{}] table", kind.as_str())))?;
+            for own in kinds::model(kind).components() {
+                if !table.contains_key(own.name()) {
+                    return Err(WeightError::Config(format!(
+                        "[{}] does not weigh {}, a component of its kind (give it 0 to leave it out)",
+                        kind.as_str(),
+                        own.name()
+                    )));
+                }
             }
-            WeightProfile::new(raw)
-        };
-        let profiles = HashMap::from([
-            (OpportunityKind::Rehire, parse(file.rehire)?),
-            (OpportunityKind::Referral, parse(file.referral)?),
-            (OpportunityKind::Mentoring, parse(file.mentoring)?),
-            (OpportunityKind::Partnership, parse(file.partnership)?),
-        ]);
+            let mut raw = Vec::with_capacity(table.len());
+            for (name, value) in table {
+                let component = Component::from_name(name).ok_or_else(|| WeightError::UnknownComponent {
+                    name: name.to_string(),
+                    known: Component::known_names(),
+                })?;
+                raw.push((component, *value));
+            }
+            profiles.insert(kind, WeightProfile::new(raw)?);
+        }
         Ok(Self { profiles })
     }
 
@@ -294,7 +203,7 @@ impl RankingProfiles {
 
     /// The profile of a kind.
     pub fn profile(&self, kind: OpportunityKind) -> &WeightProfile {
-        // Construction guarantees every kind is present.
+        // Construction checks that every kind is present.
         &self.profiles[&kind]
     }
 }
@@ -302,6 +211,7 @@ impl RankingProfiles {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ranking::shared::{REQUIRED_SKILLS, TEXT_RELEVANCE};
 
     #[test]
     fn defaults_parse_and_normalise() {
@@ -314,12 +224,12 @@ mod tests {
 
     #[test]
     fn overrides_replace_and_renormalise() {
-        let profile = WeightProfile::new([(Component::RequiredSkills, 1.0), (Component::TextRelevance, 1.0)]).unwrap();
+        let profile = WeightProfile::new([(REQUIRED_SKILLS, 1.0), (TEXT_RELEVANCE, 1.0)]).unwrap();
         let changed = profile
             .with_overrides(&HashMap::from([("text_relevance".to_string(), 1.5)]))
             .unwrap();
-        assert!((changed.weight(Component::RequiredSkills) - 0.25).abs() < 1e-12);
-        assert!((changed.weight(Component::TextRelevance) - 0.75).abs() < 1e-12);
+        assert!((changed.weight(REQUIRED_SKILLS) - 0.25).abs() < 1e-12);
+        assert!((changed.weight(TEXT_RELEVANCE) - 0.75).abs() < 1e-12);
     }
 
     #[test]
@@ -335,7 +245,7 @@ mod tests {
                 .unwrap_err();
             assert!(matches!(err, WeightError::InvalidWeight { .. }), "{bad}");
         }
-        let all_zero: HashMap<String, f64> = Component::ALL.iter().map(|c| (c.name().to_string(), 0.0)).collect();
+        let all_zero: HashMap<String, f64> = Component::all().iter().map(|c| (c.name().to_string(), 0.0)).collect();
         assert_eq!(profile.with_overrides(&all_zero).unwrap_err(), WeightError::AllZero);
     }
 
@@ -349,6 +259,24 @@ mod tests {
         ]));
         let names: Vec<String> = errors.into_iter().map(|(name, _)| name).collect();
         assert_eq!(names, ["age", "engagement", "text_relevance"]);
+    }
+
+    #[test]
+    fn profiles_files_are_checked_against_the_kinds() {
+        let without_mentoring = DEFAULT_PROFILES_TOML.replace("[mentoring]", "[mentoring_old]");
+        assert!(
+            RankingProfiles::from_toml(&without_mentoring).is_err(),
+            "an unknown kind's table"
+        );
+        let mut missing_own = String::new();
+        for line in DEFAULT_PROFILES_TOML.lines() {
+            if !line.starts_with("boomerang_window") {
+                missing_own.push_str(line);
+                missing_own.push('\n');
+            }
+        }
+        let error = RankingProfiles::from_toml(&missing_own).unwrap_err();
+        assert!(error.to_string().contains("boomerang_window"), "{error}");
     }
 
     #[test]

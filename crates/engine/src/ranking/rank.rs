@@ -1,0 +1,193 @@
+//! Scoring a pool: every candidate re-checked against the gates, its features
+//! computed once, each component of the kind's profile weighed, in parallel
+//! with rayon; the sum is the score, so every explanation adds up to it.
+
+use rayon::prelude::*;
+
+use super::{Component, Features, PoolEntry, RankingContext, SkillEvidence, SkillMatch, kinds};
+use crate::{
+    cancel::{Cancellation, Stop},
+    domain::PartialDate,
+};
+
+/// One component of a candidate's score.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ScoreComponent {
+    /// Which component.
+    pub component: Component,
+    /// Feature value in [0, 1].
+    pub value: f64,
+    /// Normalised weight.
+    pub weight: f64,
+    /// `value * weight`.
+    pub contribution: f64,
+}
+
+/// A ranked, explained candidate.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ScoredCandidate {
+    /// The alumnus.
+    pub alumnus_id: String,
+    /// Name to show.
+    pub display_name: String,
+    /// Sum of the components' contributions, in [0, 1].
+    pub score: f64,
+    /// Every component of the profile, in profile order.
+    pub components: Vec<ScoreComponent>,
+    /// Opportunity skills the alumnus has (canonical names; related ones marked).
+    pub matched_skills: Vec<String>,
+    /// Required skills the alumnus lacks (canonical names).
+    pub missing_required_skills: Vec<String>,
+    /// One human-readable line.
+    pub reason: String,
+}
+
+/// Scores the pool in parallel and returns candidates best first (ties by id).
+/// Candidates that fail a gate or the required-skill filter are dropped.
+/// Stops (with the reason) once `cancel` says so.
+pub fn rank(
+    context: &RankingContext<'_>,
+    pool: Vec<PoolEntry>,
+    cancel: &Cancellation,
+) -> Result<Vec<ScoredCandidate>, Stop> {
+    let best_bm25 = pool.iter().map(|e| e.bm25).fold(0.0f32, f32::max);
+    rank_against(context, pool, best_bm25, cancel)
+}
+
+/// Like [`rank`], with text relevance measured against a given best BM25 score
+/// (the best of the opportunity's full retrieval), for scoring a few candidates
+/// exactly as a full ranking would.
+pub fn rank_against(
+    context: &RankingContext<'_>,
+    pool: Vec<PoolEntry>,
+    best_bm25: f32,
+    cancel: &Cancellation,
+) -> Result<Vec<ScoredCandidate>, Stop> {
+    let kind = context.opportunity.opportunity.kind;
+    let today = PartialDate::from_timestamp(context.now);
+    let mut scored: Vec<ScoredCandidate> = pool
+        .into_par_iter()
+        .filter(|entry| entry.alumnus.passes_gates(kind))
+        .map(|entry| {
+            cancel.check()?;
+            Ok(score_one(context, &entry, best_bm25, today))
+        })
+        .filter_map(Result::transpose)
+        .collect::<Result<_, Stop>>()?;
+    scored.sort_by(|a, b| {
+        b.score
+            .total_cmp(&a.score)
+            .then_with(|| a.alumnus_id.cmp(&b.alumnus_id))
+    });
+    Ok(scored)
+}
+
+fn score_one(
+    context: &RankingContext<'_>,
+    entry: &PoolEntry,
+    best_bm25: f32,
+    today: PartialDate,
+) -> Option<ScoredCandidate> {
+    let alumnus = &entry.alumnus;
+    let evidence = SkillEvidence::new(alumnus, context.taxonomy, today);
+    let required = evidence.match_all(&context.opportunity.required, context.taxonomy);
+    if context.require_all_required_skills && required.iter().any(|m| !m.exact()) {
+        return None;
+    }
+    let preferred = evidence.match_all(&context.opportunity.preferred, context.taxonomy);
+    let features = Features {
+        alumnus,
+        opportunity: context.opportunity,
+        required: &required,
+        preferred: &preferred,
+        text_relevance: if best_bm25 > 0.0 {
+            f64::from(entry.bm25 / best_bm25).clamp(0.0, 1.0)
+        } else {
+            0.0
+        },
+        today,
+        now: context.now,
+    };
+
+    let mut components = Vec::with_capacity(context.profile.weights().len());
+    let mut score = 0.0;
+    for &(component, weight) in context.profile.weights() {
+        let value = component.value(&features);
+        let contribution = value * weight;
+        score += contribution;
+        components.push(ScoreComponent {
+            component,
+            value,
+            weight,
+            contribution,
+        });
+    }
+
+    let matched_skills = required
+        .iter()
+        .chain(&preferred)
+        .filter_map(|m| match m {
+            SkillMatch::Exact { skill, .. } => Some(skill.display.clone()),
+            SkillMatch::Related { skill, via, .. } => Some(format!("{} (related: {via})", skill.display)),
+            SkillMatch::Missing { .. } => None,
+        })
+        .collect();
+    let missing_required_skills = required
+        .iter()
+        .filter_map(|m| match m {
+            SkillMatch::Missing { skill } => Some(skill.display.clone()),
+            _ => None,
+        })
+        .collect();
+    let reason = reason_line(&features);
+    Some(ScoredCandidate {
+        alumnus_id: alumnus.id.clone(),
+        display_name: alumnus.display_name.clone(),
+        score,
+        components,
+        matched_skills,
+        missing_required_skills,
+        reason,
+    })
+}
+
+/// "8 yrs Rust, last used 2025; 3/4 required skills; left 3 yrs ago; open to rehire":
+/// the strongest required skills, the coverage, the kind's own part, the opt-in.
+/// Built only from skills, dates and opt-ins, never from the reason for leaving.
+fn reason_line(f: &Features<'_>) -> String {
+    let mut parts = Vec::new();
+    let mut strongest: Vec<&SkillMatch> = f.required.iter().filter(|m| m.exact()).collect();
+    strongest.sort_by(|a, b| b.strength().total_cmp(&a.strength()));
+    for m in strongest.iter().take(2) {
+        if let SkillMatch::Exact {
+            skill,
+            years,
+            last_used_year,
+            ..
+        } = m
+        {
+            let mut text = format!("{} yrs {}", format_years(*years), skill.display);
+            if let Some(year) = last_used_year {
+                text.push_str(&format!(", last used {year}"));
+            }
+            parts.push(text);
+        }
+    }
+    if !f.required.is_empty() {
+        let have = f.required.iter().filter(|m| m.exact()).count();
+        parts.push(format!("{have}/{} required skills", f.required.len()));
+    }
+    let kind = f.opportunity.opportunity.kind;
+    kinds::model(kind).reason(f, &mut parts);
+    parts.push(format!("open to {}", kind.as_str()));
+    parts.join("; ")
+}
+
+/// Years as shown in reason lines: whole when close to whole, else one decimal.
+pub(crate) fn format_years(years: f32) -> String {
+    if years.fract().abs() < 0.05 {
+        format!("{}", years.round())
+    } else {
+        format!("{years:.1}")
+    }
+}

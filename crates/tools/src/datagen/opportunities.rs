@@ -30,9 +30,12 @@ impl Generator<'_> {
     pub fn opportunity(&self, j: usize) -> GeneratedOpportunity {
         let mut rng = Rng::for_record(self.config.seed, Stream::Opportunity, j as u64);
         let (kind, japanese) = if j < COVERAGE {
-            (OpportunityKind::ALL[j % 4], j / 4 % 2 == 1)
+            (
+                OpportunityKind::ALL[j % OpportunityKind::ALL.len()],
+                j / OpportunityKind::ALL.len() % 2 == 1,
+            )
         } else {
-            let kind = OpportunityKind::ALL[rng.below(4)];
+            let kind = OpportunityKind::ALL[rng.below(OpportunityKind::ALL.len())];
             (kind, rng.chance(self.config.japanese_share))
         };
         let occupation = rng.pick(&self.line_occupations).copied().unwrap_or(0);

@@ -35,6 +35,10 @@ pub struct ServeConfig {
     pub sample_dir: Option<PathBuf>,
     /// The skill alias table; matching works without it, on normalised text.
     pub taxonomy_path: Option<PathBuf>,
+    /// The occupation tables (titles in English and Japanese, similar
+    /// occupations); matching works without them, with titles matched by their
+    /// words only.
+    pub occupations_path: Option<PathBuf>,
     /// The Japanese dictionary built by `scripts/setup.sh`; matching works without
     /// it (with a warning), on character bigrams only.
     pub ja_dictionary_path: Option<PathBuf>,
@@ -71,7 +75,7 @@ pub struct ServeConfig {
     pub stream_idle_timeout_secs: u64,
     /// Check every page of each tenant's store at start-up.
     pub verify_store_at_start: bool,
-    /// Where relative data paths (`taxonomy_path`, `ja_dictionary_path`,
+    /// Where relative data paths (`taxonomy_path`, `occupations_path`, `ja_dictionary_path`,
     /// `sample_dir`) are found [default: the working directory, else beside the
     /// installed binary].
     pub data_root: Option<PathBuf>,
@@ -109,6 +113,7 @@ impl Default for ServeConfig {
             data_dir: PathBuf::from("alumni-data"),
             sample_dir: Some(PathBuf::from("data/sample")),
             taxonomy_path: Some(PathBuf::from("data/taxonomy/skills.tsv")),
+            occupations_path: Some(PathBuf::from("data/occupations")),
             ja_dictionary_path: Some(PathBuf::from(crate::index::DEFAULT_DICTIONARY_DIR)),
             ranking_profiles_path: None,
             retrieval_pool: limits::DEFAULT_RETRIEVAL_POOL,
@@ -195,6 +200,11 @@ impl ServeConfig {
             .taxonomy_path
             .as_deref()
             .map(|path| self.resolve_data_path(path, "taxonomy_path"))
+            .transpose()?;
+        engine.occupations_path = self
+            .occupations_path
+            .as_deref()
+            .map(|path| self.resolve_data_path(path, "occupations_path"))
             .transpose()?;
         engine.japanese_dictionary = self
             .ja_dictionary_path

@@ -38,15 +38,18 @@ async fn upsert_then_match_ranks_and_explains() {
             &["Rust", "Kubernetes"],
         )])
         .await;
-    let response = server.match_until("backend", |r| r.candidates.len() == 4).await;
-    assert_eq!(response.total_eligible, 4);
+    let response = server.match_until("backend", |r| r.candidates.len() == 3).await;
+    assert_eq!(response.total_eligible, 4, "everyone passes the gates");
+    assert_eq!(response.total_matched, 3, "the designer has no evidence");
     let order = ids(&response);
     assert_eq!(
         order[0], "rust-veteran",
         "both required skills, long and recent use: {order:?}"
     );
-    let pos = |id: &str| order.iter().position(|x| *x == id).unwrap();
-    assert!(pos("rust-novice") < pos("designer") && pos("k8s-only") < pos("designer"));
+    assert!(
+        !order.contains(&"designer"),
+        "no skill, occupation or word of the opening: not returned: {order:?}"
+    );
 
     for (i, candidate) in response.candidates.iter().enumerate() {
         assert_eq!(candidate.rank as usize, i + 1);
@@ -139,7 +142,9 @@ async fn consent_withdrawal_and_deletion_take_effect_at_once() {
             &["Rust"],
         )])
         .await;
-    server.match_until("o", |r| r.candidates.len() == 4).await;
+    server
+        .match_until("o", |r| r.total_eligible == 4 && r.candidates.len() == 3)
+        .await;
 
     let mut withdrawn = rust_team().remove(0);
     withdrawn.consent = Some(proto::Consent { contact_allowed: false });
@@ -313,7 +318,8 @@ async fn japanese_profiles_are_found_by_japanese_and_english_queries() {
             ),
         ])
         .await;
-    let ja_result = server.match_until("ja-opening", |r| r.candidates.len() == 3).await;
+    let ja_result = server.match_until("ja-opening", |r| r.candidates.len() == 2).await;
+    assert_eq!(ja_result.total_eligible, 3);
     assert_eq!(
         ids(&ja_result)[0],
         "ja-ml",
@@ -325,13 +331,16 @@ async fn japanese_profiles_are_found_by_japanese_and_english_queries() {
         ["machine learning"],
         "機械学習 and machine learning are one skill"
     );
-    let en_result = server.match_until("en-opening", |r| r.candidates.len() == 3).await;
+    let en_result = server.match_until("en-opening", |r| r.candidates.len() == 2).await;
     let top_two: Vec<&str> = ids(&en_result)[..2].to_vec();
     assert!(
         top_two.contains(&"ja-ml") && top_two.contains(&"en-ml"),
         "English opening finds both: {top_two:?}"
     );
-    assert_eq!(ids(&en_result)[2], "ja-sales");
+    assert!(
+        !ids(&ja_result).contains(&"ja-sales") && !ids(&en_result).contains(&"ja-sales"),
+        "a sales profile is no machine-learning mentor"
+    );
     server.stop().await;
 }
 
@@ -388,7 +397,7 @@ async fn ad_hoc_opportunities_are_ranked_without_being_stored() {
             &["Rust"],
         )])
         .await;
-    server.match_until("wait", |r| r.candidates.len() == 4).await;
+    server.match_until("wait", |r| r.total_eligible == 4).await;
     let response = server
         .matcher
         .r#match(proto::MatchRequest {
@@ -489,7 +498,7 @@ async fn require_all_required_skills_filters() {
             &["Rust", "k8s"],
         )])
         .await;
-    server.match_until("o", |r| r.candidates.len() == 4).await;
+    server.match_until("o", |r| r.total_eligible == 4).await;
     let response = server
         .matcher
         .r#match(proto::MatchRequest {

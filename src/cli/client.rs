@@ -177,8 +177,9 @@ pub async fn match_table(
         );
     }
     println!(
-        "{} eligible alumni; showing {}\n",
+        "{} eligible alumni, {} matched; showing {}\n",
         response.total_eligible,
+        response.total_matched,
         response.candidates.len()
     );
     println!("{:>4}  {:>6}  {:<14} {:<24} reason", "rank", "score", "alumnus", "name");

@@ -253,6 +253,10 @@ pub struct ServeArgs {
     #[arg(long)]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub taxonomy_path: Option<PathBuf>,
+    /// Occupation tables [default: data/occupations].
+    #[arg(long)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub occupations_path: Option<PathBuf>,
     /// Japanese dictionary built by `data build-ja-dictionary` [default: data/ja-dict].
     #[arg(long)]
     #[serde(skip_serializing_if = "Option::is_none")]

@@ -9,6 +9,9 @@ pub enum ToolError {
     /// The engine failed to start or load data.
     #[error(transparent)]
     Engine(#[from] crate::engine::EngineError),
+    /// A taxonomy table could not be loaded.
+    #[error(transparent)]
+    Taxonomy(#[from] alumni_match_engine::taxonomy::TaxonomyError),
     /// Data generation or derivation failed.
     #[error(transparent)]
     Data(#[from] crate::datagen::GenError),

@@ -43,10 +43,11 @@ enum Command {
     /// Rebuild the committed files derived from the real reference data.
     #[command(subcommand)]
     Data(DataCommand),
-    /// Evaluate the ranking offline on a generated, judged data set: NDCG@10 and
-    /// P@10 of the model and of a BM25-only baseline per kind, and gate violations.
-    /// Exits non-zero on any gate violation (not when the model loses).
-    Eval(EvalArgs),
+    /// Evaluate the ranking offline: NDCG@10 and P@10 against BM25, per kind,
+    /// and gate violations. Exits non-zero on any gate violation (not when the
+    /// model loses).
+    #[command(subcommand)]
+    Eval(EvalCommand),
     /// Run a steady mixed load (matches, writes, deletes, re-scores) against a
     /// running server for a fixed time; report latencies, errors and the server's
     /// memory. Exits non-zero on any failed call.
@@ -57,7 +58,7 @@ enum Command {
     Bench(bench::BenchCommand),
 }
 
-/// Derivations from the real reference data (ESCO, O*NET, Sudachi, mimesis).
+/// Derivations from the real reference data (ESCO, O*NET, Sudachi, EDICT2, mimesis).
 #[derive(Debug, Subcommand)]
 enum DataCommand {
     /// Write `data/vocab/vocabulary.json`, the generator's vocabulary.
@@ -78,9 +79,79 @@ enum DataCommand {
         #[arg(long, default_value = "data/taxonomy/skills.tsv")]
         out: PathBuf,
     },
+    /// Write `data/occupations/`, the occupation tables (titles in English and
+    /// Japanese, the Japanese glossary, similar occupations).
+    BuildOccupations {
+        /// The reference data directory.
+        #[arg(long, default_value = "../shared/data")]
+        shared: PathBuf,
+        /// Output directory.
+        #[arg(long, default_value = "data/occupations")]
+        out: PathBuf,
+    },
+    /// Show the occupations titles are recognised as, with their most similar
+    /// occupations (to check the tables).
+    Recognise {
+        /// The occupation tables.
+        #[arg(long, default_value = "data/occupations")]
+        dir: PathBuf,
+        /// Titles, in English or Japanese.
+        #[arg(required = true)]
+        titles: Vec<String>,
+    },
 }
 
-/// Flags of `eval`.
+/// The evaluations.
+#[derive(Debug, Subcommand)]
+enum EvalCommand {
+    /// The measure of quality: alumni and openings built from O*NET
+    /// occupations, judged by ESCO occupation-skill relations and ISCO groups
+    /// (which the ranking never reads), against BM25, per kind and for Japanese
+    /// titles; fits the weights on the training half.
+    Independent(IndependentArgs),
+    /// The regression check on the project's own generator (judged by its labels).
+    Generated(EvalArgs),
+}
+
+/// Flags of `eval independent`.
+#[derive(Debug, clap::Args)]
+struct IndependentArgs {
+    /// The reference data (O*NET, ESCO).
+    #[arg(long, default_value = "../shared/data")]
+    shared: PathBuf,
+    /// Alumni in the judged set.
+    #[arg(long, default_value_t = 20_000)]
+    alumni: usize,
+    /// Openings per kind (even ones fit the weights, odd ones test them).
+    #[arg(long, default_value_t = 40)]
+    openings_per_kind: usize,
+    /// Seed of the set.
+    #[arg(long, default_value_t = 2026)]
+    seed: u64,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
+    format: OutputFormat,
+    /// Skill alias table.
+    #[arg(long, default_value = "data/taxonomy/skills.tsv")]
+    taxonomy_path: PathBuf,
+    /// Occupation tables.
+    #[arg(long, default_value = "data/occupations")]
+    occupations_path: PathBuf,
+    /// Ranking weight profiles (TOML) to evaluate [default: built-in data/ranking.toml].
+    #[arg(long)]
+    ranking_profiles_path: Option<PathBuf>,
+    /// Japanese dictionary built by `scripts/setup.sh`.
+    #[arg(long, default_value = "data/ja-dict")]
+    ja_dictionary_path: PathBuf,
+    /// Alumni re-ranked per query [default: the server's default].
+    #[arg(long)]
+    retrieval_pool: Option<usize>,
+    /// Write the fitted weights as a profiles file (data/ranking.toml's format).
+    #[arg(long)]
+    write_profiles: Option<PathBuf>,
+}
+
+/// Flags of `eval generated`.
 #[derive(Debug, clap::Args)]
 struct EvalArgs {
     /// Number of alumni to generate.
@@ -101,6 +172,9 @@ struct EvalArgs {
     /// Evaluate without the skill alias table.
     #[arg(long, conflicts_with = "taxonomy_path")]
     no_taxonomy: bool,
+    /// Occupation tables.
+    #[arg(long, default_value = "data/occupations")]
+    occupations_path: PathBuf,
     /// Ranking weight profiles (TOML) to evaluate [default: built-in data/ranking.toml].
     #[arg(long)]
     ranking_profiles_path: Option<PathBuf>,
@@ -176,15 +250,43 @@ async fn run(command: Command) -> Result<(), ToolError> {
             println!("wrote {}: {stats:?}", out.display());
             Ok(())
         }
-        Command::Eval(args) => evaluate(args).await,
+        Command::Data(DataCommand::BuildOccupations { shared, out }) => {
+            let stats = datagen::build_occupations(&shared, &out)?;
+            println!("wrote {}: {stats:?}", out.display());
+            Ok(())
+        }
+        Command::Data(DataCommand::Recognise { dir, titles }) => {
+            let tables = alumni_match_engine::taxonomy::Occupations::load(&dir)?;
+            for title in titles {
+                println!("{title}");
+                for found in tables.recognise(&title).iter() {
+                    let similar: Vec<String> = tables
+                        .similar(found.occupation)
+                        .iter()
+                        .take(3)
+                        .map(|(other, s)| format!("{} {s:.2}", tables.title(*other)))
+                        .collect();
+                    println!(
+                        "  {:.2} {} {} (similar: {})",
+                        found.confidence,
+                        tables.code(found.occupation),
+                        tables.title(found.occupation),
+                        similar.join(", ")
+                    );
+                }
+            }
+            Ok(())
+        }
+        Command::Eval(EvalCommand::Generated(args)) => evaluate(args).await,
+        Command::Eval(EvalCommand::Independent(args)) => evaluate_independent(args).await,
         Command::Soak(args) => soak::run(args).await,
         Command::Bench(command) => bench::run(command).await,
     }
 }
 
-async fn evaluate(args: EvalArgs) -> Result<(), ToolError> {
+fn read_profiles(path: Option<&std::path::Path>) -> Result<alumni_match_engine::ranking::RankingProfiles, ToolError> {
     use alumni_match::config::ConfigError;
-    let profiles = match &args.ranking_profiles_path {
+    Ok(match path {
         Some(path) => {
             let file_error = |message: String| ConfigError::File {
                 path: path.display().to_string(),
@@ -194,9 +296,51 @@ async fn evaluate(args: EvalArgs) -> Result<(), ToolError> {
             alumni_match_engine::ranking::RankingProfiles::from_toml(&text).map_err(|e| file_error(e.to_string()))?
         }
         None => alumni_match_engine::ranking::RankingProfiles::defaults(),
+    })
+}
+
+fn existing(path: PathBuf, what: &str) -> Result<PathBuf, ToolError> {
+    if path.exists() {
+        Ok(path)
+    } else {
+        Err(ToolError::Client(format!("{what} {} not found", path.display())))
+    }
+}
+
+async fn evaluate_independent(args: IndependentArgs) -> Result<(), ToolError> {
+    let mut config = eval::independent::IndependentConfig::new(args.shared);
+    config.alumni = args.alumni;
+    config.openings_per_kind = args.openings_per_kind;
+    config.seed = args.seed;
+    config.taxonomy_path = Some(existing(args.taxonomy_path, "skill taxonomy")?);
+    config.occupations_path = Some(existing(args.occupations_path, "occupation tables")?);
+    config.japanese_dictionary = Some(existing(args.ja_dictionary_path, "Japanese dictionary")?);
+    config.profiles = read_profiles(args.ranking_profiles_path.as_deref())?;
+    if let Some(pool) = args.retrieval_pool {
+        config.retrieval_pool = pool.max(1);
+    }
+    let report = tokio::task::spawn_blocking(move || eval::independent::run(&config))
+        .await
+        .map_err(|e| ToolError::Client(format!("evaluation task failed: {e}")))??;
+    let text = match args.format {
+        OutputFormat::Table => eval::independent::render(&report),
+        OutputFormat::Json => serde_json::to_string_pretty(&report).map_err(eval::EvalError::Json)? + "\n",
     };
+    write_stdout(&text)?;
+    if let Some(path) = args.write_profiles {
+        std::fs::write(&path, eval::independent::profiles_toml(&report)).map_err(ToolError::Output)?;
+    }
+    if report.gate_violations > 0 {
+        return Err(ToolError::GateViolations(report.gate_violations));
+    }
+    Ok(())
+}
+
+async fn evaluate(args: EvalArgs) -> Result<(), ToolError> {
+    let profiles = read_profiles(args.ranking_profiles_path.as_deref())?;
     let mut eval_config = eval::EvalConfig::new(args.alumni, args.opportunities_per_kind, args.seed);
     eval_config.taxonomy_path = (!args.no_taxonomy).then_some(args.taxonomy_path);
+    eval_config.occupations_path = args.occupations_path.exists().then_some(args.occupations_path);
     eval_config.japanese_dictionary = args.ja_dictionary_path.exists().then_some(args.ja_dictionary_path);
     eval_config.profiles = profiles;
     eval_config.ablation = args.ablation;

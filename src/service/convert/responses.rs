@@ -54,6 +54,7 @@ pub fn match_response(page: MatchPage, explain: bool) -> proto::MatchResponse {
         candidates: ranked(page.candidates, explain),
         total_eligible: page.total_eligible,
         next_page_token: page.next_page_token,
+        total_matched: page.total_matched,
     }
 }
 

@@ -12,6 +12,9 @@ pub struct EngineConfig {
     /// The skill alias table; `None` means no aliases (skills match on their
     /// normalised text). A path that does not exist is an error at open.
     pub taxonomy_path: Option<PathBuf>,
+    /// The occupation tables (`data/occupations`); `None` means titles are not
+    /// recognised as occupations. A directory that cannot be loaded is an error at open.
+    pub occupations_path: Option<PathBuf>,
     /// Weight profiles per kind.
     pub profiles: RankingProfiles,
     /// How many alumni retrieval hands to ranking per query.
@@ -38,6 +41,7 @@ impl EngineConfig {
         Self {
             data_dir: data_dir.into(),
             taxonomy_path: None,
+            occupations_path: None,
             profiles: RankingProfiles::defaults(),
             retrieval_pool: limits::DEFAULT_RETRIEVAL_POOL,
             commit_interval: limits::DEFAULT_COMMIT_INTERVAL,

@@ -44,8 +44,8 @@ impl Engine {
             options.limit
         } as usize;
 
-        let prepared = PreparedOpportunity::new(opportunity, &self.taxonomy);
         let snapshot = self.index.snapshot();
+        let prepared = self.prepare(opportunity, &snapshot);
         let (total_eligible, ranked) = self.rank_opportunity(
             &snapshot,
             &prepared,
@@ -54,6 +54,7 @@ impl Engine {
             Timestamp::now(),
             cancel,
         )?;
+        let total_matched = ranked.len();
         // The offset comes from a client's page token: saturate rather than overflow.
         let end = offset.saturating_add(limit).min(ranked.len());
         let next_page_token = if end < ranked.len() {
@@ -79,8 +80,16 @@ impl Engine {
         Ok(MatchPage {
             candidates,
             total_eligible,
+            total_matched: total_matched as u64,
             next_page_token,
         })
+    }
+
+    /// The opportunity resolved for ranking on `snapshot`: its skills weighted
+    /// by their rarity across occupations and among this tenant's alumni.
+    pub(super) fn prepare(&self, opportunity: Opportunity, snapshot: &Snapshot) -> PreparedOpportunity {
+        PreparedOpportunity::new(opportunity, &self.taxonomy)
+            .with_tenant_shares(&self.taxonomy, |key| self.index.skill_share(snapshot, key))
     }
 
     /// Retrieves and ranks the whole pool for one opportunity on `snapshot`:
@@ -181,20 +190,22 @@ impl Engine {
                 |opportunity| -> Result<Option<(Opportunity, ScoredCandidate)>, EngineError> {
                     cancel.check()?;
                     let profile = self.profiles.profile(opportunity.kind);
-                    let prepared = PreparedOpportunity::new(opportunity, &self.taxonomy);
+                    let prepared = self.prepare(opportunity, &snapshot);
                     let query = RetrievalQuery::for_opportunity(
                         &prepared.opportunity,
                         &self.taxonomy,
                         false,
                         self.index.morphology(),
                     );
+                    // Text relevance is relative to the best of the pool Match
+                    // would rank, so the score here equals the one there.
                     let best = self
                         .index
-                        .retrieve(&snapshot, &query, 1, cancel)?
+                        .retrieve(&snapshot, &query, self.retrieval_pool, cancel)?
                         .hits
-                        .first()
+                        .iter()
                         .map(|h| h.bm25)
-                        .unwrap_or(0.0);
+                        .fold(0.0f32, f32::max);
                     let own = self.index.score_of(&snapshot, &query, &alumnus.id)?.unwrap_or(0.0);
                     let context = RankingContext {
                         opportunity: &prepared,

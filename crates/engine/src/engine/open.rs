@@ -13,7 +13,7 @@ use super::{Engine, EngineConfig, EngineError, indexer::Indexer, rescore};
 use crate::{
     index::{AlumniIndex, JapaneseMorphology},
     store::{Store, StoreError, StoreHealth},
-    taxonomy::Taxonomy,
+    taxonomy::{Occupations, Taxonomy},
 };
 
 /// The store file in a tenant's directory.
@@ -49,13 +49,16 @@ impl Engine {
         let index_dir = dir.join(INDEX_DIR);
         refuse_lost_store(&dir, &store_path, &index_dir)?;
         fs::create_dir_all(&dir).map_err(|e| data_error(&dir, e))?;
-        let taxonomy = Arc::new(load_taxonomy(config.taxonomy_path.as_deref())?);
+        let taxonomy = Arc::new(
+            load_taxonomy(config.taxonomy_path.as_deref())?
+                .with_occupations(load_occupations(config.occupations_path.as_deref())?),
+        );
         let morphology = load_morphology(config.japanese_dictionary.as_deref())?;
         let store = Arc::new(Store::open(&store_path)?);
         if config.verify_store_at_open {
             verify_store(&store);
         }
-        let (index, payload) = AlumniIndex::open(&index_dir, morphology)?;
+        let (index, payload) = AlumniIndex::open(&index_dir, morphology, &taxonomy.fingerprint())?;
         let index = Arc::new(index);
         let writer = index.writer(config.indexer_threads, config.indexer_memory_bytes)?;
         let store_seq = store.alumni_seq()?;
@@ -266,6 +269,22 @@ fn load_taxonomy(path: Option<&Path>) -> Result<Taxonomy, EngineError> {
     Ok(taxonomy)
 }
 
+fn load_occupations(dir: Option<&Path>) -> Result<Occupations, EngineError> {
+    let Some(dir) = dir else {
+        tracing::info!("no occupation tables configured; titles are matched by their words only");
+        return Ok(Occupations::empty());
+    };
+    if !dir.is_dir() {
+        return Err(EngineError::DataFile {
+            path: dir.display().to_string(),
+            message: "the occupation tables are missing; set occupations_path to the project's data/occupations".into(),
+        });
+    }
+    let occupations = Occupations::load(dir)?;
+    tracing::info!(occupations = occupations.len(), "occupation tables loaded");
+    Ok(occupations)
+}
+
 /// Loads the Japanese dictionary. A configured dictionary that cannot be loaded
 /// is an error: a server without it would match Japanese on bigrams alone
 /// (京都 would find 東京都) without anyone asking for that.
@@ -365,7 +384,8 @@ mod tests {
         {
             // Drop one alumnus from the index only, behind the store's back, as a
             // failed index write would have.
-            let (index, payload) = AlumniIndex::open(&dir.path().join(INDEX_DIR), None).unwrap();
+            let (index, payload) =
+                AlumniIndex::open(&dir.path().join(INDEX_DIR), None, &Taxonomy::empty().fingerprint()).unwrap();
             let mut writer = index.writer(1, 16 * 1024 * 1024).unwrap();
             index.stage(&writer, &Taxonomy::empty(), "a", None).unwrap();
             index.commit(&mut writer, payload.unwrap().alumni_seq).unwrap();

@@ -58,6 +58,8 @@ pub struct MatchPage {
     pub candidates: Vec<RankedCandidate>,
     /// Alumni that pass every gate and filter.
     pub total_eligible: u64,
+    /// Ranked alumni with evidence for the opportunity: the whole ranking's length.
+    pub total_matched: u64,
     /// Token for the next page; empty when there is none.
     pub next_page_token: String,
 }

@@ -17,7 +17,6 @@ use crate::{
     cancel::{Cancellation, Stop},
     domain::{Opportunity, OpportunityStatus, Timestamp},
     limits::DEFAULT_SHORTLIST_SIZE,
-    ranking::PreparedOpportunity,
     store::{OpportunityFilter, StoredShortlist},
 };
 
@@ -194,7 +193,7 @@ impl Engine {
                 .par_iter()
                 .map(|opportunity| -> Result<StoredShortlist, EngineError> {
                     let profile = self.profiles.profile(opportunity.kind);
-                    let prepared = PreparedOpportunity::new(opportunity.clone(), &self.taxonomy);
+                    let prepared = self.prepare(opportunity.clone(), &snapshot);
                     let (_, ranked) = self.rank_opportunity(&snapshot, &prepared, profile, false, now, cancel)?;
                     Ok(StoredShortlist {
                         opportunity_id: opportunity.id.clone(),

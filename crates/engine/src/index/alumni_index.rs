@@ -15,7 +15,7 @@ use super::{
 };
 use crate::{
     domain::{Alumnus, OpportunityKind},
-    taxonomy::Taxonomy,
+    taxonomy::{Taxonomy, indexed_occupations},
 };
 
 /// What [`AlumniIndex::purge_deleted`] did.
@@ -39,6 +39,10 @@ pub struct CommitPayload {
     /// [`JapaneseMorphology::id`] of the dictionary the word fields were built
     /// with, or [`BIGRAM_ONLY`].
     pub analyzer: String,
+    /// [`Taxonomy::fingerprint`] of the tables the skill keys and occupations
+    /// were derived with.
+    #[serde(default)]
+    pub tables: String,
 }
 
 fn analyzer_id(morphology: Option<&JapaneseMorphology>) -> String {
@@ -51,22 +55,30 @@ pub struct AlumniIndex {
     reader: IndexReader,
     pub(super) fields: Fields,
     morphology: Option<JapaneseMorphology>,
+    tables: String,
 }
 
 impl AlumniIndex {
     /// Opens the index in `dir`, creating it when missing, with the Japanese word
-    /// fields analysed by `morphology` (left empty without it). When the directory
-    /// holds an index that cannot be opened, has another schema version or was
-    /// built with another dictionary, it is wiped and created anew (the store is
-    /// the system of record; start-up rebuilds).
+    /// fields analysed by `morphology` (left empty without it) and documents
+    /// derived with the tables `tables` identifies ([`Taxonomy::fingerprint`]).
+    /// When the directory holds an index that cannot be opened, has another
+    /// schema version or was built with another dictionary or other tables, it
+    /// is wiped and created anew (the store is the system of record; start-up
+    /// rebuilds).
     pub fn open(
         dir: &Path,
         morphology: Option<JapaneseMorphology>,
+        tables: &str,
     ) -> Result<(Self, Option<CommitPayload>), IndexError> {
         std::fs::create_dir_all(dir)?;
         let analyzer = analyzer_id(morphology.as_ref());
-        match Self::try_open(dir, morphology.clone()) {
-            Ok((index, Some(payload))) if payload.schema_version == SCHEMA_VERSION && payload.analyzer == analyzer => {
+        match Self::try_open(dir, morphology.clone(), tables) {
+            Ok((index, Some(payload)))
+                if payload.schema_version == SCHEMA_VERSION
+                    && payload.analyzer == analyzer
+                    && payload.tables == tables =>
+            {
                 Ok((index, Some(payload)))
             }
             Ok((index, None)) if index.is_empty() => Ok((index, None)),
@@ -76,13 +88,13 @@ impl AlumniIndex {
                     Ok(_) => {
                         tracing::info!(
                             analyzer,
-                            "search index from another schema version or Japanese dictionary, recreating it"
+                            "search index from another schema version, Japanese dictionary or taxonomy, recreating it"
                         )
                     }
                 }
                 std::fs::remove_dir_all(dir)?;
                 std::fs::create_dir_all(dir)?;
-                Ok((Self::try_open(dir, morphology)?.0, None))
+                Ok((Self::try_open(dir, morphology, tables)?.0, None))
             }
         }
     }
@@ -90,6 +102,7 @@ impl AlumniIndex {
     fn try_open(
         dir: &Path,
         morphology: Option<JapaneseMorphology>,
+        tables: &str,
     ) -> Result<(Self, Option<CommitPayload>), IndexError> {
         let (schema, fields) = schema();
         let index = Index::open_or_create(MmapDirectory::open(dir)?, schema)?;
@@ -112,6 +125,7 @@ impl AlumniIndex {
                 reader,
                 fields,
                 morphology,
+                tables: tables.to_owned(),
             },
             payload,
         ))
@@ -161,6 +175,7 @@ impl AlumniIndex {
             schema_version: SCHEMA_VERSION,
             alumni_seq,
             analyzer: analyzer_id(self.morphology.as_ref()),
+            tables: self.tables.clone(),
         };
         let mut prepared = writer.prepare_commit()?;
         prepared.set_payload(&serde_json::to_string(&payload).unwrap_or_default());
@@ -259,6 +274,12 @@ impl AlumniIndex {
         add(&mut doc, f.interests, &alumnus.interests.statement);
         for topic in &alumnus.interests.topics {
             add(&mut doc, f.interests, topic);
+        }
+        let occupations = taxonomy.occupations();
+        for (occupation, strength) in indexed_occupations(alumnus, occupations) {
+            for _ in 0..strength {
+                doc.add_text(f.occupations, occupations.code(occupation));
+            }
         }
         for kind in OpportunityKind::ALL {
             if alumnus.passes_gates(kind) {

@@ -119,6 +119,8 @@ impl SegmentFilter {
 #[derive(Debug, Clone, Copy)]
 struct Scored {
     score: Score,
+    /// The part of `score` the text clauses gave (see [`TextClause::text`]).
+    text: Score,
     address: DocAddress,
 }
 
@@ -172,8 +174,8 @@ impl TopK {
         }
     }
 
-    fn push(&mut self, score: Score, address: DocAddress) {
-        let entry = Scored { score, address };
+    fn push(&mut self, score: Score, text: Score, address: DocAddress) {
+        let entry = Scored { score, text, address };
         if !self.is_full() {
             self.heap.push(entry);
         } else if self.heap.peek().is_some_and(|worst| entry < *worst) {
@@ -183,13 +185,17 @@ impl TopK {
     }
 }
 
-/// One text clause: a term in a field, with its boost.
+/// One clause: a term in a field, with its boost.
 #[derive(Debug, Clone)]
 pub(super) struct TextClause {
     /// The term, in the field it is searched in.
     pub term: Term,
     /// Multiplies the clause's BM25 score.
     pub boost: Score,
+    /// Whether the clause is text (a word of the opportunity) rather than an
+    /// occupation of the career: both choose who is retrieved, and the text
+    /// part alone is reported as text relevance.
+    pub text: bool,
 }
 
 /// A clause's BM25 weight over the whole searcher (as tantivy's `TermQuery`
@@ -198,6 +204,7 @@ struct ScoredClause {
     term: Term,
     bm25: Bm25Weight,
     max_score: Score,
+    text: bool,
 }
 
 /// A clause's postings in one segment.
@@ -220,20 +227,23 @@ impl Cursor<'_> {
     }
 }
 
+/// One retrieved document: its whole score, the text part of it, its address.
+pub(super) type ScoredDoc = (Score, Score, DocAddress);
+
 /// Documents scored together by the essential clauses: one window of doc ids.
 const WINDOW: u32 = 4096;
 
 /// The `limit` best documents for the disjunction of `clauses` among those
-/// passing `filters` (best first), and the number of documents passing
-/// `filters`. Passing documents the text does not match score 0 and fill the
-/// remaining places, earliest first.
+/// passing `filters` (best first) as `(score, text part of it, address)`, and
+/// the number of documents passing `filters`. Passing documents the clauses do
+/// not match score 0 and fill the remaining places, earliest first.
 pub(super) fn top_filtered(
     searcher: &Searcher,
     clauses: &[TextClause],
     filters: &[Term],
     limit: usize,
     cancel: &Cancellation,
-) -> Result<(u64, Vec<(Score, DocAddress)>), IndexError> {
+) -> Result<(u64, Vec<ScoredDoc>), IndexError> {
     let mut scored: Vec<ScoredClause> = Vec::with_capacity(clauses.len());
     for clause in clauses {
         let bm25 = Bm25Weight::for_terms(searcher, std::slice::from_ref(&clause.term))?.boost_by(clause.boost);
@@ -242,6 +252,7 @@ pub(super) fn top_filtered(
             term: clause.term.clone(),
             bm25,
             max_score,
+            text: clause.text,
         });
     }
     // Cheapest first: non-essential clauses are always a prefix.
@@ -283,14 +294,17 @@ pub(super) fn top_filtered(
                 }
                 let address = DocAddress::new(segment_ord as u32, doc);
                 if !taken.contains(&address) {
-                    top.push(0.0, address);
+                    top.push(0.0, 0.0, address);
                 }
             }
         }
     }
     let mut best: Vec<Scored> = top.heap.into_vec();
     best.sort();
-    Ok((eligible, best.into_iter().map(|s| (s.score, s.address)).collect()))
+    Ok((
+        eligible,
+        best.into_iter().map(|s| (s.score, s.text, s.address)).collect(),
+    ))
 }
 
 /// MaxScore over one segment's cursors (sorted by ascending maximum score),
@@ -305,6 +319,7 @@ fn max_score_segment(cursors: &mut [Cursor<'_>], filter: &SegmentFilter, segment
         })
         .collect();
     let mut scores = vec![0.0 as Score; WINDOW as usize];
+    let mut text_scores = vec![0.0 as Score; WINDOW as usize];
     let mut hit = [0u64; (WINDOW / 64) as usize];
     let mut window_start: DocId = 0;
     loop {
@@ -327,7 +342,11 @@ fn max_score_segment(cursors: &mut [Cursor<'_>], filter: &SegmentFilter, segment
             while doc < window_end {
                 if filter.contains(doc) {
                     let slot = (doc - window_start) as usize;
-                    scores[slot] += cursor.score();
+                    let score = cursor.score();
+                    scores[slot] += score;
+                    if cursor.clause.text {
+                        text_scores[slot] += score;
+                    }
                     hit[slot / 64] |= 1 << (slot % 64);
                 }
                 doc = cursor.postings.advance();
@@ -340,20 +359,26 @@ fn max_score_segment(cursors: &mut [Cursor<'_>], filter: &SegmentFilter, segment
                 bits &= bits - 1;
                 let doc = window_start + slot as DocId;
                 let mut score = std::mem::take(&mut scores[slot]);
+                let mut text = std::mem::take(&mut text_scores[slot]);
                 let threshold = top.threshold();
                 for (i, cursor) in non_essential.iter_mut().enumerate().rev() {
                     if score + upper_bounds[i] <= threshold {
+                        // Not pushed: what the text gave no longer matters.
                         break;
                     }
                     if cursor.doc() < doc {
                         cursor.postings.seek(doc);
                     }
                     if cursor.doc() == doc {
-                        score += cursor.score();
+                        let part = cursor.score();
+                        score += part;
+                        if cursor.clause.text {
+                            text += part;
+                        }
                     }
                 }
                 if score > threshold {
-                    top.push(score, DocAddress::new(segment_ord, doc));
+                    top.push(score, text, DocAddress::new(segment_ord, doc));
                 }
             }
         }
@@ -368,11 +393,11 @@ mod tests {
     #[test]
     fn top_k_keeps_the_best_and_breaks_ties_by_address() {
         let mut top = TopK::new(2);
-        top.push(1.0, DocAddress::new(0, 5));
-        top.push(3.0, DocAddress::new(0, 1));
+        top.push(1.0, 1.0, DocAddress::new(0, 5));
+        top.push(3.0, 1.0, DocAddress::new(0, 1));
         assert!(top.is_full());
-        top.push(1.0, DocAddress::new(0, 2));
-        top.push(0.5, DocAddress::new(0, 3));
+        top.push(1.0, 0.0, DocAddress::new(0, 2));
+        top.push(0.5, 0.5, DocAddress::new(0, 3));
         let mut best = top.heap.into_vec();
         best.sort();
         let kept: Vec<(Score, u32)> = best.iter().map(|s| (s.score, s.address.doc_id)).collect();

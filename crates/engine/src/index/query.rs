@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use super::{JapaneseMorphology, tokenize};
 use crate::{
     domain::{Opportunity, OpportunityKind},
-    taxonomy::Taxonomy,
+    taxonomy::{OccupationId, Taxonomy, is_japanese},
 };
 
 /// Weight of a bigram match relative to a word match in the same field: bigrams
@@ -16,7 +16,7 @@ pub const BIGRAM_WEIGHT: f32 = 0.4;
 /// weight first), so a 20,000-character description cannot make a query of
 /// thousands of clauses. Each term is a clause in five fields, and retrieval
 /// cost grows with the clauses' posting lists: on the judged evaluation set
-/// (`alumni-match-tools eval --alumni 20000`) NDCG@10 was 0.939 with 64 terms, 0.940
+/// (`alumni-match-tools eval generated --alumni 20000`, the generator's own judgments) NDCG@10 was 0.939 with 64 terms, 0.940
 /// with 32 and 0.931 with 16.
 pub const MAX_QUERY_TERMS: usize = 32;
 
@@ -32,7 +32,70 @@ pub struct RetrievalQuery {
     pub bigram_terms: Vec<(String, f32)>,
     /// Canonical skill keys every result must have (empty = no such filter).
     pub required_skill_keys: Vec<String>,
+    /// O*NET-SOC codes of the occupation the title names and the most similar
+    /// ones, with their weights (highest first): alumni whose careers hold them
+    /// are found even when no word of their profile is the opportunity's, as a
+    /// Japanese opening finds English profiles.
+    pub occupation_terms: Vec<(String, f32)>,
 }
+
+/// Weight of the occupation the title names, as a query term (a required skill
+/// weighs 3 in the text fields; the occupation is searched in one field only).
+pub const OCCUPATION_WEIGHT: f32 = 15.0;
+/// Similar occupations searched besides the named one, and the least
+/// similarity searched.
+const SIMILAR_OCCUPATIONS_SEARCHED: usize = 12;
+const MIN_SIMILARITY_SEARCHED: f32 = 0.2;
+
+/// The occupation terms of a title: each recognised occupation at its
+/// confidence, each of its similar occupations at confidence × similarity.
+fn occupation_terms(title: &str, taxonomy: &Taxonomy) -> Vec<(String, f32)> {
+    let occupations = taxonomy.occupations();
+    let mut weights: HashMap<OccupationId, f32> = HashMap::new();
+    let mut raise = |occupation: OccupationId, weight: f32| {
+        let slot = weights.entry(occupation).or_insert(0.0);
+        *slot = slot.max(weight);
+    };
+    for found in occupations.recognise(title).iter() {
+        raise(found.occupation, found.confidence);
+        for (other, similarity) in occupations
+            .similar(found.occupation)
+            .iter()
+            .filter(|(_, s)| *s >= MIN_SIMILARITY_SEARCHED)
+            .take(SIMILAR_OCCUPATIONS_SEARCHED)
+        {
+            raise(*other, found.confidence * similarity);
+        }
+    }
+    let mut terms: Vec<(String, f32)> = weights
+        .into_iter()
+        .map(|(occupation, weight)| (occupations.code(occupation).to_owned(), weight * OCCUPATION_WEIGHT))
+        .collect();
+    terms.sort_by(|a, b| b.1.total_cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    terms
+}
+
+/// English names of the occupations a Japanese title names, with the
+/// recogniser's confidence (none for a title in Latin script, or below
+/// [`MIN_TRANSLATION_CONFIDENCE`]).
+fn title_translations(title: &str, taxonomy: &Taxonomy) -> Vec<(String, f32)> {
+    if !is_japanese(title) {
+        return Vec::new();
+    }
+    let occupations = taxonomy.occupations();
+    occupations
+        .recognise(title)
+        .iter()
+        .filter(|found| found.confidence >= MIN_TRANSLATION_CONFIDENCE)
+        .take(MAX_TRANSLATIONS)
+        .map(|found| (occupations.english_name(found.occupation), found.confidence))
+        .collect()
+}
+
+/// Least confidence at which a Japanese title is also searched in English,
+/// and how many of its occupations are.
+const MIN_TRANSLATION_CONFIDENCE: f32 = 0.5;
+const MAX_TRANSLATIONS: usize = 2;
 
 /// Distinct terms of weighted texts, keeping each term's highest weight; the
 /// [`MAX_QUERY_TERMS`] heaviest, ties in order of first appearance.
@@ -75,6 +138,14 @@ impl RetrievalQuery {
             texts.push((canonical, 3.0));
         }
         texts.push((&opportunity.title, 2.0));
+        // A Japanese title is also searched by the English name of the
+        // occupation it names, as a required skill is by its canonical name: the
+        // English profiles that hold the occupation then score on the same words
+        // an English twin of the opening would find them by.
+        let translations = title_translations(&opportunity.title, taxonomy);
+        for (name, confidence) in &translations {
+            texts.push((name, 2.0 * confidence));
+        }
         for (skill, canonical) in opportunity.preferred_skills.iter().zip(preferred_canonical) {
             texts.push((skill, 1.5));
             texts.push((canonical, 1.5));
@@ -120,6 +191,7 @@ impl RetrievalQuery {
             word_terms,
             bigram_terms,
             required_skill_keys,
+            occupation_terms: occupation_terms(&opportunity.title, taxonomy),
         }
     }
 }

@@ -13,13 +13,16 @@ use tantivy::{
 use super::{AlumniIndex, IndexError, RetrievalQuery, gated, query::BIGRAM_WEIGHT, schema::FIELD_BOOSTS};
 use crate::cancel::Cancellation;
 
-/// A retrieved alumnus: id and BM25 score.
+/// A retrieved alumnus: id and scores.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Hit {
     /// Alumnus id.
     pub id: String,
-    /// Text relevance (BM25, field-boosted).
+    /// Text relevance (BM25 of the opportunity's words, field-boosted).
     pub bm25: f32,
+    /// What retrieval ranked by: the text relevance and the career's
+    /// occupations against the opportunity's (BM25 over the occupation codes).
+    pub retrieval: f32,
 }
 
 /// Result of retrieval.
@@ -74,7 +77,7 @@ impl AlumniIndex {
 
     /// The text part of `query`: each term in each field that searches it (see
     /// [`FIELD_BOOSTS`]), boosted by the term's weight, the field's boost and the
-    /// analyzer's weight.
+    /// analyzer's weight; and each occupation term in the occupations field.
     fn text_clauses(&self, query: &RetrievalQuery) -> Vec<gated::TextClause> {
         let f = &self.fields;
         let mut clauses = Vec::new();
@@ -92,9 +95,17 @@ impl AlumniIndex {
                     clauses.push(gated::TextClause {
                         term: Term::from_field_text(field, term),
                         boost: weight * boost * variant_weight,
+                        text: true,
                     });
                 }
             }
+        }
+        for (code, weight) in &query.occupation_terms {
+            clauses.push(gated::TextClause {
+                term: Term::from_field_text(f.occupations, code),
+                boost: *weight,
+                text: false,
+            });
         }
         clauses
     }
@@ -103,6 +114,11 @@ impl AlumniIndex {
     /// clauses, text terms as boosted SHOULD clauses. It scores exactly as
     /// [`AlumniIndex::retrieve`] does.
     pub fn tantivy_query(&self, query: &RetrievalQuery) -> BooleanQuery {
+        self.tantivy_query_of(query, false)
+    }
+
+    /// [`AlumniIndex::tantivy_query`], with the text clauses only when `text_only`.
+    fn tantivy_query_of(&self, query: &RetrievalQuery, text_only: bool) -> BooleanQuery {
         let mut clauses: Vec<(Occur, Box<dyn Query>)> = self
             .filter_terms(query)
             .into_iter()
@@ -117,6 +133,7 @@ impl AlumniIndex {
         let text: Vec<(Occur, Box<dyn Query>)> = self
             .text_clauses(query)
             .into_iter()
+            .filter(|clause| clause.text || !text_only)
             .map(|clause| {
                 let term_query = TermQuery::new(clause.term, IndexRecordOption::WithFreqs);
                 (
@@ -131,12 +148,32 @@ impl AlumniIndex {
         BooleanQuery::new(clauses)
     }
 
-    /// The BM25 score one alumnus gets for `query` (with the gates applied): `None`
-    /// when the alumnus is not in the index or fails the gates.
+    /// The share of the snapshot's alumni that list the skill with this
+    /// canonical key (0 for an empty index).
+    pub fn skill_share(&self, snapshot: &Snapshot, key: &str) -> f64 {
+        let searcher = snapshot.searcher();
+        let docs = searcher.num_docs();
+        if docs == 0 {
+            return 0.0;
+        }
+        let term = Term::from_field_text(self.fields.skill_keys, key);
+        // Deleted documents still count in a term's frequency until merged away:
+        // a share, not a count, so the bias is small and the cap keeps it in range.
+        searcher
+            .doc_freq(&term)
+            .map_or(0.0, |n| (n as f64 / docs as f64).min(1.0))
+    }
+
+    /// The text relevance one alumnus gets for `query` (the BM25 of its text
+    /// clauses, as [`Hit::bm25`], with the gates applied): `None` when the
+    /// alumnus is not in the index or fails the gates.
     pub fn score_of(&self, snapshot: &Snapshot, query: &RetrievalQuery, id: &str) -> Result<Option<f32>, IndexError> {
         let only = TermQuery::new(Term::from_field_text(self.fields.id, id), IndexRecordOption::Basic);
         let restricted = BooleanQuery::new(vec![
-            (Occur::Must, Box::new(self.tantivy_query(query)) as Box<dyn Query>),
+            (
+                Occur::Must,
+                Box::new(self.tantivy_query_of(query, true)) as Box<dyn Query>,
+            ),
             (Occur::Must, Box::new(ConstScoreQuery::new(Box::new(only), 0.0))),
         ]);
         let top = snapshot
@@ -165,7 +202,7 @@ impl AlumniIndex {
         let mut hits = Vec::with_capacity(top.len());
         let mut columns = HashMap::new();
         let mut id = String::new();
-        for (score, address) in top {
+        for (score, text, address) in top {
             let DocAddress { segment_ord, doc_id } = address;
             let column = match columns.entry(segment_ord) {
                 std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
@@ -180,12 +217,13 @@ impl AlumniIndex {
             {
                 hits.push(Hit {
                     id: id.clone(),
-                    bm25: score,
+                    bm25: text,
+                    retrieval: score,
                 });
             }
         }
-        // Ties in BM25 are broken by id so results do not depend on segment layout.
-        hits.sort_by(|a, b| b.bm25.total_cmp(&a.bm25).then_with(|| a.id.cmp(&b.id)));
+        // Ties are broken by id so results do not depend on segment layout.
+        hits.sort_by(|a, b| b.retrieval.total_cmp(&a.retrieval).then_with(|| a.id.cmp(&b.id)));
         Ok(Retrieved { total_eligible, hits })
     }
 }

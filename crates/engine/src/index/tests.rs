@@ -29,7 +29,7 @@ fn opportunity(title: &str) -> Opportunity {
 }
 
 fn index_of(dir: &Path, morphology: Option<JapaneseMorphology>, alumni: &[Alumnus]) -> AlumniIndex {
-    let (index, _) = AlumniIndex::open(dir, morphology).unwrap();
+    let (index, _) = AlumniIndex::open(dir, morphology, "").unwrap();
     let mut writer = index.writer(1, 16 * 1024 * 1024).unwrap();
     let taxonomy = Taxonomy::empty();
     for alumnus in alumni {
@@ -66,7 +66,7 @@ fn gated_retrieval_equals_the_unpruned_boolean_query() {
         "legal",
     ];
     let dir = tempfile::tempdir().unwrap();
-    let (index, _) = AlumniIndex::open(dir.path(), None).unwrap();
+    let (index, _) = AlumniIndex::open(dir.path(), None, "").unwrap();
     let mut writer = index.writer(1, 16 * 1024 * 1024).unwrap();
     let taxonomy = Taxonomy::empty();
     let mut state: u64 = 7;
@@ -114,7 +114,7 @@ fn gated_retrieval_equals_the_unpruned_boolean_query() {
             )
             .unwrap();
         assert_eq!(retrieved.total_eligible, expected_count as u64, "{title}");
-        let got: Vec<f32> = retrieved.hits.iter().map(|h| h.bm25).collect();
+        let got: Vec<f32> = retrieved.hits.iter().map(|h| h.retrieval).collect();
         let want: Vec<f32> = expected_top.iter().map(|(score, _)| *score).collect();
         assert_eq!(got.len(), want.len(), "{title}");
         for (g, w) in got.iter().zip(&want) {
@@ -171,10 +171,75 @@ fn without_a_dictionary_bigrams_still_match_and_adding_one_rebuilds() {
                 .is_empty()
         );
     }
-    let (index, payload) = AlumniIndex::open(dir.path(), Some(japanese::test_morphology())).unwrap();
+    let (index, payload) = AlumniIndex::open(dir.path(), Some(japanese::test_morphology()), "").unwrap();
     assert_eq!(
         payload, None,
         "an index without word fields is recreated for rebuilding"
     );
     assert_eq!(index.num_docs(), 0);
+}
+
+fn worked_as(id: &str, title: &str) -> Alumnus {
+    serde_json::from_value(serde_json::json!({
+        "id": id,
+        "display_name": id,
+        "consent": {"contact_allowed": true},
+        "interests": {"open_to": ["mentoring"]},
+        "positions": [{"title": title, "organization": "Clinic", "start": "2019-04"}],
+    }))
+    .unwrap()
+}
+
+/// The occupation the title names finds alumni who hold it or a similar one
+/// although no word of their profile is the opening's: a Japanese opening
+/// finds English careers, a nurse's opening finds a dental assistant.
+#[test]
+fn occupations_retrieve_careers_without_shared_words() {
+    let dir = tempfile::tempdir().unwrap();
+    let taxonomy = Taxonomy::empty().with_occupations(crate::taxonomy::Occupations::for_tests());
+    let (index, _) = AlumniIndex::open(dir.path(), None, "").unwrap();
+    let mut writer = index.writer(1, 16 * 1024 * 1024).unwrap();
+    let alumni = [
+        worked_as("assistant", "Dental Assistant"),
+        worked_as("nurse", "Registered Nurse"),
+        worked_as("developer", "Software Developer"),
+    ];
+    for alumnus in &alumni {
+        index.stage(&writer, &taxonomy, &alumnus.id, Some(alumnus)).unwrap();
+    }
+    index.commit(&mut writer, alumni.len() as u64).unwrap();
+    let found = |title: &str| -> Vec<String> {
+        let query = RetrievalQuery::for_opportunity(&opportunity(title), &taxonomy, false, None);
+        let retrieved = index
+            .retrieve(&index.snapshot(), &query, 10, &Cancellation::new())
+            .unwrap();
+        // Retrieval fills the pool with eligible alumni; those that matched
+        // no clause score 0 (the ranking's relevance floor drops them).
+        retrieved
+            .hits
+            .into_iter()
+            .filter(|hit| hit.retrieval > 0.0)
+            .map(|hit| hit.id)
+            .collect()
+    };
+    assert_eq!(
+        found("歯科助手"),
+        ["assistant", "nurse"],
+        "the named occupation first, then the similar one"
+    );
+    assert_eq!(found("看護師"), ["nurse", "assistant"]);
+    assert_eq!(found("Head Nurse"), ["nurse", "assistant"]);
+    assert!(found("Astronaut").is_empty());
+}
+
+/// A Japanese title is also searched by the English name of its occupation.
+#[test]
+fn japanese_titles_are_searched_in_english_too() {
+    let taxonomy = Taxonomy::empty().with_occupations(crate::taxonomy::Occupations::for_tests());
+    let query = RetrievalQuery::for_opportunity(&opportunity("看護師"), &taxonomy, false, None);
+    let terms: Vec<&str> = query.bigram_terms.iter().map(|(t, _)| t.as_str()).collect();
+    assert!(terms.contains(&"registered") && terms.contains(&"nurse"), "{terms:?}");
+    assert_eq!(query.occupation_terms[0].0, "29-1141.00");
+    let english = RetrievalQuery::for_opportunity(&opportunity("Astronaut"), &taxonomy, false, None);
+    assert!(english.occupation_terms.is_empty());
 }

@@ -1,6 +1,6 @@
 //! What is computed once per candidate and read by every component.
 
-use super::{PreparedOpportunity, SkillMatch};
+use super::{OccupationFit, PreparedOpportunity, SkillMatch};
 use crate::domain::{Alumnus, PartialDate, Timestamp};
 
 /// The inputs of every component for one candidate: the alumnus, the prepared
@@ -17,6 +17,8 @@ pub struct Features<'a> {
     pub preferred: &'a [SkillMatch],
     /// BM25 relative to the best candidate of the ranking, in [0, 1].
     pub text_relevance: f64,
+    /// How the career fits the opportunity's occupation.
+    pub occupation: OccupationFit,
     /// Today, fixed for the whole ranking.
     pub today: PartialDate,
     /// Now, fixed for the whole ranking.

@@ -7,8 +7,34 @@ use super::career::token_set;
 use crate::{
     domain::{Alumnus, Opportunity, Timestamp},
     ranking::WeightProfile,
-    taxonomy::{CanonicalSkill, Taxonomy},
+    taxonomy::{CanonicalSkill, OccupationMatch, Taxonomy},
 };
+
+/// Least weight a wanted skill keeps however common it is: office software
+/// still says a little.
+const SKILL_WEIGHT_FLOOR: f64 = 0.15;
+/// Shares of a skill's weight that its rarity across occupations and across
+/// the tenant's alumni make.
+const OCCUPATION_RARITY_SHARE: f64 = 0.6;
+const TENANT_RARITY_SHARE: f64 = 0.4;
+/// Scale of the tenant rarity curve: a skill one alumnus in this many has is
+/// about half as telling as one nobody has.
+const TENANT_RARITY_SCALE: f64 = 100.0;
+
+/// How telling a wanted skill is: its specificity across occupations (from the
+/// taxonomy) and, when known, its rarity among the tenant's alumni (`share`,
+/// the fraction of them that list it).
+pub fn skill_weight(specificity: f64, share: Option<f64>) -> f64 {
+    let rarity = match share {
+        Some(share) => {
+            let tenant =
+                1.0 - (1.0 + TENANT_RARITY_SCALE * share.clamp(0.0, 1.0)).ln() / (1.0 + TENANT_RARITY_SCALE).ln();
+            OCCUPATION_RARITY_SHARE * specificity + TENANT_RARITY_SHARE * tenant
+        }
+        None => specificity,
+    };
+    SKILL_WEIGHT_FLOOR + (1.0 - SKILL_WEIGHT_FLOOR) * rarity.clamp(0.0, 1.0)
+}
 
 /// An opportunity with its skills resolved through the taxonomy once per query.
 #[derive(Debug, Clone)]
@@ -23,6 +49,12 @@ pub struct PreparedOpportunity {
     pub focus_terms: HashSet<String>,
     /// Tokens of the title, department and description: its domain.
     pub context_terms: HashSet<String>,
+    /// The occupations the title names, most likely first.
+    pub occupations: Vec<OccupationMatch>,
+    /// How telling each required skill is (see [`skill_weight`]), in order.
+    pub required_weights: Vec<f64>,
+    /// How telling each preferred skill is, in order.
+    pub preferred_weights: Vec<f64>,
 }
 
 impl PreparedOpportunity {
@@ -58,13 +90,38 @@ impl PreparedOpportunity {
             opportunity.department.as_str(),
             opportunity.description.as_str(),
         ]);
+        let occupations = taxonomy.occupations().recognise(&opportunity.title).to_vec();
+        let weights = |skills: &[CanonicalSkill]| -> Vec<f64> {
+            skills
+                .iter()
+                .map(|s| skill_weight(taxonomy.specificity(s), None))
+                .collect()
+        };
+        let (required_weights, preferred_weights) = (weights(&required), weights(&preferred));
         Self {
             opportunity,
             required,
             preferred,
             focus_terms,
             context_terms,
+            occupations,
+            required_weights,
+            preferred_weights,
         }
+    }
+
+    /// Weighs the skills by their rarity among the tenant's alumni too: `share`
+    /// gives the fraction of alumni listing a skill (by canonical key).
+    pub fn with_tenant_shares(mut self, taxonomy: &Taxonomy, share: impl Fn(&str) -> f64) -> Self {
+        let weigh = |skills: &[CanonicalSkill]| -> Vec<f64> {
+            skills
+                .iter()
+                .map(|s| skill_weight(taxonomy.specificity(s), Some(share(&s.key))))
+                .collect()
+        };
+        self.required_weights = weigh(&self.required);
+        self.preferred_weights = weigh(&self.preferred);
+        self
     }
 }
 

@@ -4,7 +4,9 @@
 
 use rayon::prelude::*;
 
-use super::{Component, Features, PoolEntry, RankingContext, SkillEvidence, SkillMatch, kinds};
+use super::{
+    Component, Features, OccupationFit, PoolEntry, RankingContext, SkillEvidence, SkillMatch, kinds, skills::coverage,
+};
 use crate::{
     cancel::{Cancellation, Stop},
     domain::PartialDate,
@@ -95,6 +97,7 @@ fn score_one(
         return None;
     }
     let preferred = evidence.match_all(&context.opportunity.preferred, context.taxonomy);
+    let occupation = OccupationFit::of(alumnus, context.opportunity, context.taxonomy, &today);
     let features = Features {
         alumnus,
         opportunity: context.opportunity,
@@ -105,9 +108,13 @@ fn score_one(
         } else {
             0.0
         },
+        occupation,
         today,
         now: context.now,
     };
+    if !has_evidence(&features) {
+        return None;
+    }
 
     let mut components = Vec::with_capacity(context.profile.weights().len());
     let mut score = 0.0;
@@ -139,7 +146,7 @@ fn score_one(
             _ => None,
         })
         .collect();
-    let reason = reason_line(&features);
+    let reason = reason_line(&features, context);
     Some(ScoredCandidate {
         alumnus_id: alumnus.id.clone(),
         display_name: alumnus.display_name.clone(),
@@ -151,11 +158,29 @@ fn score_one(
     })
 }
 
-/// "8 yrs Rust, last used 2025; 3/4 required skills; left 3 yrs ago; open to rehire":
-/// the strongest required skills, the coverage, the kind's own part, the opt-in.
-/// Built only from skills, dates and opt-ins, never from the reason for leaving.
-fn reason_line(f: &Features<'_>) -> String {
+/// Least occupation fit and relative text relevance that count as evidence.
+const MIN_OCCUPATION_EVIDENCE: f64 = 0.05;
+const MIN_TEXT_EVIDENCE: f64 = 0.02;
+
+/// Whether anything ties the candidate to the opportunity: a wanted skill (or a
+/// related one), a related occupation, or words of the opportunity in the
+/// profile. Engagement or seniority alone is no reason to contact someone.
+fn has_evidence(f: &Features<'_>) -> bool {
+    coverage(f.required, &[]) > 0.0
+        || coverage(f.preferred, &[]) > 0.0
+        || f.occupation.value >= MIN_OCCUPATION_EVIDENCE
+        || f.text_relevance >= MIN_TEXT_EVIDENCE
+}
+
+/// "3.5 yrs as Dental Assistant (same occupation); 8 yrs Rust, last used 2025;
+/// 3/4 required skills; left 3 yrs ago; open to rehire": the career's fit, the
+/// strongest required skills, the coverage, the kind's own part, the opt-in.
+/// Built only from titles, skills, dates and opt-ins, never from the reason for leaving.
+fn reason_line(f: &Features<'_>, context: &RankingContext<'_>) -> String {
     let mut parts = Vec::new();
+    if let Some(career) = f.occupation.describe(f.alumnus, context.taxonomy) {
+        parts.push(career);
+    }
     let mut strongest: Vec<&SkillMatch> = f.required.iter().filter(|m| m.exact()).collect();
     strongest.sort_by(|a, b| b.strength().total_cmp(&a.strength()));
     for m in strongest.iter().take(2) {

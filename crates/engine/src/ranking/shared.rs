@@ -15,6 +15,7 @@ use crate::{
 
 /// The shared components, in profile order.
 pub const COMPONENTS: &[Component] = &[
+    OCCUPATION_FIT,
     REQUIRED_SKILLS,
     PREFERRED_SKILLS,
     TEXT_RELEVANCE,
@@ -24,18 +25,27 @@ pub const COMPONENTS: &[Component] = &[
     SENIORITY,
 ];
 
+/// How the career fits the occupation the opportunity's title names.
+pub const OCCUPATION_FIT: Component = Component(&ComponentDef {
+    name: "occupation_fit",
+    summary: "the career's best role (by time in it and how recent) against the opportunity's occupation: \
+              the same occupation, or a similar one by O*NET skills, tasks and codes",
+    value: |f| f.occupation.value,
+});
+
 /// Coverage of the required skills, each weighted by years, recency and level.
 pub const REQUIRED_SKILLS: Component = Component(&ComponentDef {
     name: "required_skills",
-    summary: "coverage of the required skills, each weighted by years, recency and level of use",
-    value: |f| coverage(f.required),
+    summary: "coverage of the required skills, each weighted by years, recency and level of use, \
+              and by how telling the skill is (rare across occupations and among the alumni)",
+    value: |f| coverage(f.required, &f.opportunity.required_weights),
 });
 
 /// Coverage of the preferred skills.
 pub const PREFERRED_SKILLS: Component = Component(&ComponentDef {
     name: "preferred_skills",
-    summary: "coverage of the preferred skills",
-    value: |f| coverage(f.preferred),
+    summary: "coverage of the preferred skills, weighted as the required ones",
+    value: |f| coverage(f.preferred, &f.opportunity.preferred_weights),
 });
 
 /// BM25 relevance relative to the best retrieved candidate.

@@ -154,12 +154,18 @@ impl SkillEvidence {
     }
 }
 
-/// Mean credit over the wanted skills; 0 when none are wanted.
-pub fn coverage(matches: &[SkillMatch]) -> f64 {
+/// Mean credit over the wanted skills, each credit scaled by how telling the
+/// skill is (`weights` in [0, 1], in the same order; a missing weight counts
+/// 1); 0 when none are wanted. The scale is not renormalised: an opening that
+/// asks only for office software learns little from who has it, so even full
+/// coverage of such skills is worth little.
+pub fn coverage(matches: &[SkillMatch], weights: &[f64]) -> f64 {
     if matches.is_empty() {
         return 0.0;
     }
-    (matches.iter().map(SkillMatch::strength).sum::<f64>() / matches.len() as f64).clamp(0.0, 1.0)
+    let weight = |i: usize| weights.get(i).copied().unwrap_or(1.0).clamp(0.0, 1.0);
+    let earned: f64 = matches.iter().enumerate().map(|(i, m)| weight(i) * m.strength()).sum();
+    (earned / matches.len() as f64).clamp(0.0, 1.0)
 }
 
 #[cfg(test)]

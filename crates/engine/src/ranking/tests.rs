@@ -301,3 +301,38 @@ proptest! {
         prop_assert!(ranked.windows(2).all(|w| w[0].score >= w[1].score));
     }
 }
+
+/// A candidate with no skill, occupation or word of the opening is not returned,
+/// however engaged or senior.
+#[test]
+fn candidates_without_evidence_are_not_returned() {
+    let opportunity: Opportunity = serde_json::from_value(serde_json::json!({
+        "id": "o", "kind": "rehire", "title": "Astronomer", "required_skills": ["Haskell"]
+    }))
+    .expect("fixture deserialises");
+    let mut with_skill = base("with-skill");
+    with_skill["skills"] = serde_json::json!([{"name": "Haskell", "years": 2.0, "last_used_year": 2025}]);
+    let pool = vec![
+        PoolEntry {
+            alumnus: alumnus(base("nothing")),
+            bm25: 0.0,
+        },
+        PoolEntry {
+            alumnus: alumnus(with_skill),
+            bm25: 0.0,
+        },
+        PoolEntry {
+            alumnus: alumnus(base("words")),
+            bm25: 1.0,
+        },
+    ];
+    let ranked: Vec<String> = rank_default(opportunity, pool)
+        .into_iter()
+        .map(|c| c.alumnus_id)
+        .collect();
+    assert_eq!(ranked.len(), 2, "{ranked:?}");
+    assert!(
+        ranked.contains(&"with-skill".to_owned()) && ranked.contains(&"words".to_owned()),
+        "{ranked:?}"
+    );
+}

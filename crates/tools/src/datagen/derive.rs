@@ -585,7 +585,7 @@ fn display_label(s: &EscoSkill) -> Option<String> {
 /// unrelated O*NET title ("CISO" under an administrator) links nothing. Ties go
 /// to the stronger O*NET list (occupation title, then reported, then alternate
 /// title), then to the lower code, so the choice is stable.
-fn join_onet(o: &EscoOccupation, onet: &Onet) -> Option<String> {
+pub(crate) fn join_onet(o: &EscoOccupation, onet: &Onet) -> Option<String> {
     let own = normalize(&o.label);
     let mut labels: BTreeMap<String, u32> = BTreeMap::new();
     labels.insert(own.clone(), 2);

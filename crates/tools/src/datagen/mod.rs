@@ -15,9 +15,11 @@
 mod alumni;
 mod dataset;
 mod derive;
+pub(crate) mod edict;
+mod occupations;
 mod opportunities;
-mod rng;
-mod sources;
+pub(crate) mod rng;
+pub(crate) mod sources;
 mod sudachi;
 mod taxonomy;
 mod text;
@@ -27,7 +29,10 @@ use std::io;
 
 pub use alumni::{GeneratedAlumnus, Generator, alumnus};
 pub use dataset::{DatasetStats, Label, write_dataset};
+pub(crate) use derive::join_onet;
 pub use derive::{ATTRIBUTION, VocabularyStats, build_vocabulary};
+pub(crate) use occupations::cosine;
+pub use occupations::{OccupationStats, build_occupations};
 pub use opportunities::{GeneratedOpportunity, opportunities};
 pub use taxonomy::{TaxonomyStats, build_skill_taxonomy};
 pub use vocab::{

@@ -19,6 +19,7 @@ pub(crate) struct SourcePaths {
     pub(crate) onet: PathBuf,
     pub(crate) sudachi: PathBuf,
     pub(crate) mimesis: PathBuf,
+    pub(crate) edict: PathBuf,
 }
 
 impl SourcePaths {
@@ -30,6 +31,7 @@ impl SourcePaths {
                 .join("sudachi-synonyms")
                 .join("sudachi-synonyms-dictionary.json"),
             mimesis: shared_data_dir.join("ja-names").join("mimesis-ja-person.json"),
+            edict: shared_data_dir.join("edict").join("edict2-utf8.txt"),
         }
     }
 }

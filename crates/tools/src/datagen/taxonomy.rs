@@ -17,13 +17,22 @@ use std::{
 use super::{
     GenError,
     derive::ATTRIBUTION,
+    edict::{self, EDICT_ATTRIBUTION, EdictEntry},
     sources::{Esco, Onet, SourcePaths, Table, field},
     sudachi::{Group, Synonyms},
 };
-use crate::taxonomy::normalize;
+use crate::taxonomy::{JAPANESE_ALIASES_FILE, Taxonomy, normalize, titles::is_japanese};
 
 /// Most related skills listed per skill.
 const MAX_RELATED: usize = 5;
+/// O*NET technology names a first word must begin to count as a vendor.
+const MIN_VENDOR_PRODUCTS: usize = 5;
+/// Scale of the specificity curve: a skill used by one occupation in this many
+/// is half as specific as one used by a single occupation.
+const SPECIFICITY_SCALE: f64 = 1000.0;
+/// Occupations in each source, for the share of them that use a skill.
+const ESCO_OCCUPATIONS: f64 = 3007.0;
+const ONET_OCCUPATIONS: f64 = 1016.0;
 /// Most technologies of the same commodity class linked as related.
 const MAX_SAME_COMMODITY: usize = 3;
 /// Sudachi domains whose groups become skills of their own when no ESCO or O*NET
@@ -47,6 +56,10 @@ pub struct TaxonomyStats {
     pub japanese_aliases: usize,
     /// Related-skill links written.
     pub related_links: usize,
+    /// Japanese aliases from EDICT2 (written to `skills-ja.tsv`).
+    pub edict_aliases: usize,
+    /// Skills with at least one Japanese alias, from either file.
+    pub skills_with_japanese: usize,
     /// Bytes written.
     pub bytes: usize,
 }
@@ -63,6 +76,8 @@ struct Entry {
     /// ESCO URI or O*NET example name, for relation lookups.
     source_id: String,
     related: Vec<usize>,
+    /// O*NET occupations listing the technology (0 for other skills).
+    onet_occupations: usize,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -76,17 +91,31 @@ enum Origin {
 /// `out_file` in the [`crate::taxonomy::Taxonomy::parse`] format, with the sources'
 /// attribution in `#` comment lines.
 pub fn build_skill_taxonomy(shared_data_dir: &Path, out_file: &Path) -> Result<TaxonomyStats, GenError> {
-    let (text, stats) = derive_taxonomy(shared_data_dir)?;
+    let (text, mut stats) = derive_taxonomy(shared_data_dir)?;
+    let dictionary = edict::load(&SourcePaths::new(shared_data_dir).edict)?;
+    let (japanese, added) = japanese_aliases(&text, &dictionary)?;
+    stats.edict_aliases = added;
+    let mut taxonomy = Taxonomy::parse(&text).map_err(|(line, message)| GenError::Data {
+        path: out_file.display().to_string(),
+        message: format!("line {line}: {message}"),
+    })?;
+    let _ = taxonomy.add_aliases(&japanese);
+    stats.skills_with_japanese = taxonomy.skills_with_japanese_aliases();
     if let Some(parent) = out_file.parent() {
         fs::create_dir_all(parent).map_err(|source| GenError::Io {
             path: parent.display().to_string(),
             source,
         })?;
     }
-    fs::write(out_file, &text).map_err(|source| GenError::Io {
-        path: out_file.display().to_string(),
-        source,
-    })?;
+    for (path, text) in [
+        (out_file.to_path_buf(), &text),
+        (out_file.with_file_name(JAPANESE_ALIASES_FILE), &japanese),
+    ] {
+        fs::write(&path, text).map_err(|source| GenError::Io {
+            path: path.display().to_string(),
+            source,
+        })?;
+    }
     tracing::info!(?stats, path = %out_file.display(), "skill taxonomy written");
     Ok(stats)
 }
@@ -138,6 +167,8 @@ pub(crate) fn derive_taxonomy(shared_data_dir: &Path) -> Result<(String, Taxonom
         aliases: 0,
         japanese_aliases: 0,
         related_links: 0,
+        edict_aliases: 0,
+        skills_with_japanese: 0,
         bytes: 0,
     };
     for &e in &order {
@@ -162,16 +193,81 @@ pub(crate) fn derive_taxonomy(shared_data_dir: &Path) -> Result<(String, Taxonom
         stats.japanese_aliases += aliases.iter().filter(|a| !a.is_ascii()).count();
         stats.related_links += related.len();
         let related: Vec<String> = related.iter().map(usize::to_string).collect();
+        let specificity = specificity(entry).map(|s| format!("{s:.3}")).unwrap_or_default();
         let _ = writeln!(
             text,
-            "{}\t{}\t{}",
+            "{}\t{}\t{}\t{}",
             entry.name.trim(),
             aliases.join("|"),
-            related.join("|")
+            related.join("|"),
+            specificity
         );
     }
     stats.bytes = text.len();
     Ok((text, stats))
+}
+
+/// How few occupations use a skill, from 1 (one occupation) towards 0 (all of
+/// them): the larger of the shares of ESCO occupations linking it and of O*NET
+/// occupations listing it, on a log scale. `None` when neither source uses it.
+fn specificity(entry: &Entry) -> Option<f64> {
+    let esco = if entry.origin == Origin::Esco { entry.usage } else { 0 };
+    let share = (esco as f64 / ESCO_OCCUPATIONS).max(entry.onet_occupations as f64 / ONET_OCCUPATIONS);
+    (share > 0.0)
+        .then(|| (1.0 - (1.0 + SPECIFICITY_SCALE * share).ln() / (1.0 + SPECIFICITY_SCALE).ln()).clamp(0.0, 1.0))
+}
+
+/// Japanese aliases from EDICT2: a Japanese word whose main noun glosses (the
+/// first three of its first sense, the first of its second) name a skill of the
+/// table is an alias of that skill (会計 "accounting", 人事管理 "personnel
+/// management", エクセル "Excel" → "Microsoft Excel"), unless the word already
+/// names a skill. Common words go first, so they keep a contested spelling.
+/// Returns the `skills-ja.tsv` text and how many aliases it holds.
+pub(crate) fn japanese_aliases(table: &str, dictionary: &[EdictEntry]) -> Result<(String, usize), GenError> {
+    let taxonomy = Taxonomy::parse(table).map_err(|(line, message)| GenError::Data {
+        path: "skills.tsv".into(),
+        message: format!("line {line}: {message}"),
+    })?;
+    let mut order: Vec<&EdictEntry> = dictionary.iter().collect();
+    order.sort_by_key(|e| !e.common);
+    let mut text = String::new();
+    for line in [EDICT_ATTRIBUTION, ATTRIBUTION[0], ATTRIBUTION[1], ATTRIBUTION[2]] {
+        let _ = writeln!(text, "# {line}");
+    }
+    text.push_str(
+        "# Japanese skill aliases: japanese<TAB>canonical skill of skills.tsv. Derived by\n\
+         # `alumni-match-tools data build-taxonomy` from EDICT2 glosses; see data/taxonomy/README.md.\n",
+    );
+    let mut taken: HashSet<String> = HashSet::new();
+    let mut added = 0;
+    for entry in order {
+        let glosses = entry
+            .senses
+            .iter()
+            .take(2)
+            .enumerate()
+            .filter(|(_, sense)| sense.noun)
+            .flat_map(|(s, sense)| sense.glosses.iter().take(if s == 0 { 3 } else { 1 }));
+        let Some(skill) = glosses
+            .filter(|g| g.is_ascii() && g.len() >= 2)
+            .find_map(|g| Some(taxonomy.canonical_skill(g)).filter(|c| c.id.is_some()))
+        else {
+            continue;
+        };
+        for headword in &entry.headwords {
+            let key = normalize(headword);
+            if is_japanese(&key)
+                && key.chars().count() >= 2
+                && is_clean(headword)
+                && taxonomy.canonical_skill(&key).id.is_none()
+                && taken.insert(key)
+            {
+                let _ = writeln!(text, "{headword}\t{}", skill.display);
+                added += 1;
+            }
+        }
+    }
+    Ok((text, added))
 }
 
 /// The normalised names a skill is known by: its canonical name, and the form
@@ -235,6 +331,7 @@ fn esco_entries(esco: &Esco, dir: &Path) -> Result<Vec<Entry>, GenError> {
                     origin: Origin::Esco,
                     source_id: uri.clone(),
                     related: Vec::new(),
+                    onet_occupations: 0,
                 });
             }
         }
@@ -285,6 +382,7 @@ fn add_onet(entries: &mut Vec<Entry>, onet: &Onet) -> usize {
             Some(i) => {
                 entries[i].aliases.push(name.to_owned());
                 entries[i].aliases.extend(forms.iter().cloned());
+                entries[i].onet_occupations = entries[i].onet_occupations.max(used);
                 i
             }
             None => {
@@ -295,6 +393,7 @@ fn add_onet(entries: &mut Vec<Entry>, onet: &Onet) -> usize {
                     origin: Origin::Onet,
                     source_id: name.to_owned(),
                     related: Vec::new(),
+                    onet_occupations: used,
                 });
                 added += 1;
                 entries.len() - 1
@@ -375,6 +474,7 @@ fn spells(acronym: &str, words: &[&str]) -> bool {
 /// name they share a work-domain group with, and turns unclaimed IT and business
 /// groups into skills of their own. Returns how many groups became skills.
 fn add_sudachi(entries: &mut Vec<Entry>, synonyms: &Synonyms) -> usize {
+    let vendors = vendors(entries);
     let mut claimed: HashSet<usize> = HashSet::new();
     for e in entries.iter_mut() {
         let mut names = vec![e.name.clone()];
@@ -383,10 +483,29 @@ fn add_sudachi(entries: &mut Vec<Entry>, synonyms: &Synonyms) -> usize {
         {
             names.push(head.trim().to_owned());
         }
+        let product = e
+            .name
+            .split_once(' ')
+            .filter(|(vendor, _)| e.origin == Origin::Onet && vendors.contains(*vendor))
+            .map(|(_, product)| product.to_owned());
         for name in names {
             for g in synonyms.work_groups_for_english(&name) {
                 e.aliases.extend(group_spellings(&synonyms.groups[g]));
                 claimed.insert(g);
+            }
+        }
+        // "Microsoft Excel" is the Sudachi group "Excel" / エクセル: a product
+        // name without its vendor, when the group writes it as a name.
+        if let Some(product) = product {
+            for g in synonyms.work_groups_for_english(&product) {
+                let named = synonyms.groups[g]
+                    .entries
+                    .iter()
+                    .any(|entry| entry.ascii && entry.text == product && product.starts_with(char::is_uppercase));
+                if named && !claimed.contains(&g) {
+                    e.aliases.extend(group_spellings(&synonyms.groups[g]));
+                    claimed.insert(g);
+                }
             }
         }
     }
@@ -412,10 +531,29 @@ fn add_sudachi(entries: &mut Vec<Entry>, synonyms: &Synonyms) -> usize {
             origin: Origin::Sudachi,
             source_id: group.id.clone(),
             related: Vec::new(),
+            onet_occupations: 0,
         });
         added += 1;
     }
     added
+}
+
+/// Vendors: capitalised first words that begin at least
+/// [`MIN_VENDOR_PRODUCTS`] O*NET technology names ("Microsoft", "Adobe", "IBM").
+fn vendors(entries: &[Entry]) -> HashSet<String> {
+    let mut counts: HashMap<&str, usize> = HashMap::new();
+    for e in entries.iter().filter(|e| e.origin == Origin::Onet) {
+        if let Some((first, _)) = e.name.split_once(' ')
+            && first.starts_with(char::is_uppercase)
+        {
+            *counts.entry(first).or_default() += 1;
+        }
+    }
+    counts
+        .into_iter()
+        .filter(|(_, n)| *n >= MIN_VENDOR_PRODUCTS)
+        .map(|(vendor, _)| vendor.to_owned())
+        .collect()
 }
 
 /// Every spelling in a group that the dictionary marks safe to expand and that

@@ -51,6 +51,42 @@ fn committed_taxonomy_is_what_the_real_data_derives() {
     );
 }
 
+#[test]
+fn committed_japanese_skill_aliases_are_what_the_real_data_derives() {
+    let committed_table = fs::read_to_string(repo().join("data/taxonomy/skills.tsv")).expect("committed");
+    let dictionary = edict::load(&sources::SourcePaths::new(&shared_data()).edict).expect("EDICT2 loads");
+    let (fresh, added) = taxonomy::japanese_aliases(&committed_table, &dictionary).expect("derives");
+    assert!(
+        added > 1_000,
+        "EDICT2 gives thousands of Japanese skill names, got {added}"
+    );
+    let committed = fs::read_to_string(repo().join("data/taxonomy/skills-ja.tsv")).expect("committed");
+    assert!(
+        fresh == committed,
+        "data/taxonomy/skills-ja.tsv is stale: run `alumni-match-tools data build-taxonomy --shared ../shared/data`"
+    );
+}
+
+#[test]
+fn committed_occupation_tables_are_what_the_real_data_derives() {
+    let out = tempfile::tempdir().expect("temp dir");
+    occupations::build_occupations(&shared_data(), out.path()).expect("derives");
+    for name in [
+        "occupations.tsv",
+        "titles.tsv",
+        "titles-ja.tsv",
+        "glossary-ja.tsv",
+        "similar.tsv",
+    ] {
+        let fresh = fs::read_to_string(out.path().join(name)).expect("written");
+        let committed = fs::read_to_string(repo().join("data/occupations").join(name)).expect("committed");
+        assert!(
+            fresh == committed,
+            "data/occupations/{name} is stale: run `alumni-match-tools data build-occupations --shared ../shared/data`"
+        );
+    }
+}
+
 fn sample_config() -> GenConfig {
     GenConfig {
         alumni: 2_000,

@@ -205,6 +205,7 @@ mod tests {
                 required: &[],
                 preferred: &[],
                 text_relevance: 0.0,
+                occupation: crate::ranking::OccupationFit::default(),
                 today: crate::domain::PartialDate {
                     year: 2026,
                     month: 6,

@@ -29,6 +29,7 @@ mod rank;
 pub mod seniority;
 pub mod shared;
 mod skills;
+mod wording;
 
 pub use component::{Component, ComponentDef};
 pub use features::Features;

@@ -61,7 +61,7 @@ impl OccupationFit {
         Some(match step.position.and_then(|i| alumnus.positions.get(i)) {
             Some(position) => {
                 let title = position.title.trim();
-                let years = super::rank::format_years(step.years);
+                let years = super::wording::format_years(step.years);
                 if step.years > 0.0 {
                     format!("{years} yrs as {title} ({relation})")
                 } else {

@@ -6,6 +6,7 @@ use rayon::prelude::*;
 
 use super::{
     Component, Features, OccupationFit, PoolEntry, RankingContext, SkillEvidence, SkillMatch, kinds, skills::coverage,
+    wording::format_years,
 };
 use crate::{
     cancel::{Cancellation, Stop},
@@ -206,13 +207,4 @@ fn reason_line(f: &Features<'_>, context: &RankingContext<'_>) -> String {
     kinds::model(kind).reason(f, &mut parts);
     parts.push(format!("open to {}", kind.as_str()));
     parts.join("; ")
-}
-
-/// Years as shown in reason lines: whole when close to whole, else one decimal.
-pub(crate) fn format_years(years: f32) -> String {
-    if years.fract().abs() < 0.05 {
-        format!("{}", years.round())
-    } else {
-        format!("{years:.1}")
-    }
 }

@@ -8,8 +8,8 @@ use crate::{
     ranking::{
         Component, ComponentDef, Features,
         career::{last_company_position, left_on},
-        rank::format_years,
         seniority::title_seniority,
+        wording::format_years,
     },
     taxonomy::normalize,
 };

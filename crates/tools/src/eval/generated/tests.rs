@@ -1,8 +1,9 @@
 use std::path::PathBuf;
 
-use super::*;
+use super::{run::*, *};
 use crate::domain::{Consent, Departure, Interests};
 use crate::ranking::shared::{ENGAGEMENT, REQUIRED_SKILLS, TEXT_RELEVANCE};
+use crate::{domain::Alumnus, eval::judge_ranking};
 
 fn taxonomy() -> PathBuf {
     PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../..")).join("data/taxonomy/skills.tsv")

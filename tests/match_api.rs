@@ -278,6 +278,82 @@ async fn pages_cover_the_ranking_once_and_tokens_are_bound() {
     server.stop().await;
 }
 
+/// Pages reach past the first tier of the ranking (the retrieval pool): `limit`
+/// and page tokens go as deep as the ranking does, up to 1,000, and a deep page
+/// never reorders or repeats what a shallow page showed.
+#[tokio::test]
+async fn pages_reach_past_the_retrieval_pool_without_repeats() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = common::engine_config(dir.path());
+    config.retrieval_pool = 8;
+    let mut server = TestServer::start_with(config).await;
+    let team: Vec<proto::Alumnus> = (0..40)
+        .map(|i| {
+            alumnus(
+                &format!("a{i:02}"),
+                &format!("Person {i}"),
+                if i % 2 == 0 { "Data engineer" } else { "Analyst" },
+                &[("SQL", 1.0 + (i % 7) as f32, 2025)],
+            )
+        })
+        .collect();
+    server.upsert(team).await;
+    server
+        .upsert_opportunities(vec![opportunity(
+            "o",
+            OpportunityKind::Referral,
+            "Data engineer",
+            &["SQL"],
+        )])
+        .await;
+    let everyone = server.match_until("o", |r| r.total_eligible == 40).await;
+
+    // One page as deep as the whole ranking.
+    let deep = server.match_ids("o", 1000).await;
+    assert_eq!(deep.candidates.len(), 40, "every alumnus has SQL: all are ranked");
+    assert_eq!(deep.total_matched, 40);
+    assert!(deep.next_page_token.is_empty());
+    assert_eq!(ids(&deep), ids(&everyone), "limit 100 and 1000 give the same ranking");
+
+    // A shallow page is the start of the deep ranking; it counts only the first
+    // tier and says there is more.
+    let shallow = server.match_ids("o", 5).await;
+    assert_eq!(ids(&shallow), ids(&deep)[..5]);
+    assert_eq!(shallow.total_matched, 8, "only the first tier was ranked");
+    assert!(!shallow.next_page_token.is_empty());
+
+    // Paging by 3 across the tier boundary (rank 8) covers the deep ranking once.
+    let mut paged = Vec::new();
+    let mut token = String::new();
+    loop {
+        let page = server
+            .matcher
+            .r#match(proto::MatchRequest {
+                target: Some(proto::match_request::Target::OpportunityId("o".into())),
+                limit: 3,
+                page_token: token.clone(),
+                explain: true,
+                ..Default::default()
+            })
+            .await
+            .unwrap()
+            .into_inner();
+        paged.extend(page.candidates.iter().map(|c| (c.rank, c.alumnus_id.clone(), c.score)));
+        if page.next_page_token.is_empty() {
+            break;
+        }
+        assert!(paged.len() <= 40, "paging does not end");
+        token = page.next_page_token;
+    }
+    let expected: Vec<(u32, String, f64)> = deep
+        .candidates
+        .iter()
+        .map(|c| (c.rank, c.alumnus_id.clone(), c.score))
+        .collect();
+    assert_eq!(paged, expected, "same candidates, ranks and scores, once each");
+    server.stop().await;
+}
+
 #[tokio::test]
 async fn japanese_profiles_are_found_by_japanese_and_english_queries() {
     let dir = tempfile::tempdir().unwrap();

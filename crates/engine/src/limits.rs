@@ -75,8 +75,14 @@ pub const MAX_WEIGHT_OVERRIDES: usize = 64;
 /// Most field violations reported for one request; the rest are counted.
 pub const MAX_REPORTED_VIOLATIONS: usize = 100;
 
-/// Alumni re-ranked per query by default.
+/// Alumni re-ranked per query by default: the first tier of every ranking.
 pub const DEFAULT_RETRIEVAL_POOL: usize = 300;
+/// Deepest a ranking goes: a Match page, a stored shortlist or a mentor
+/// assignment that reaches past the first tier's candidates ranks the next
+/// alumni by retrieval score up to this many (the second tier).
+pub const MAX_RANKING_DEPTH: usize = MAX_MATCH_LIMIT as usize;
+/// Memory redb may use to cache one tenant's store (its default is 1 GiB).
+pub const STORE_CACHE_BYTES: usize = 256 * 1024 * 1024;
 /// Longest time between an acknowledged write and its index commit.
 pub const DEFAULT_COMMIT_INTERVAL: Duration = Duration::from_millis(250);
 /// Index writer threads.

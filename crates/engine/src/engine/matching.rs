@@ -2,6 +2,8 @@
 //! gates, re-check against the store, rank), and open opportunities for one
 //! alumnus.
 
+use std::collections::HashSet;
+
 use rayon::prelude::*;
 
 use super::{
@@ -11,11 +13,24 @@ use super::{
 use crate::{
     cancel::Cancellation,
     domain::{Opportunity, OpportunityKind, OpportunityStatus, Timestamp, Violations},
-    index::{RetrievalQuery, Snapshot},
-    limits::DEFAULT_MATCH_LIMIT,
-    ranking::{self, PoolEntry, PreparedOpportunity, RankingContext, ScoredCandidate},
+    index::{Hit, RetrievalQuery, Snapshot},
+    limits::{DEFAULT_MATCH_LIMIT, MAX_RANKING_DEPTH},
+    ranking::{self, PoolEntry, PreparedOpportunity, RankingContext, Scored, ScoredCandidate},
     store::OpportunityFilter,
+    taxonomy::RecognisedCareer,
 };
+
+/// A ranking of alumni for one opportunity, as deep as it was computed.
+pub(super) struct Ranking {
+    /// Alumni passing every gate for the opportunity, ranked or not.
+    pub total_eligible: u64,
+    /// Best first (within each tier; see [`Engine::rank_opportunity`]), not
+    /// yet explained.
+    pub candidates: Vec<Scored>,
+    /// Whether a deeper tier exists that was not computed because the request
+    /// did not reach it: the ranking may go on past `candidates`.
+    pub deeper_tier_pending: bool,
+}
 
 impl Engine {
     /// Ranks alumni for a stored or ad-hoc opportunity. What needs no stored
@@ -46,18 +61,15 @@ impl Engine {
 
         let snapshot = self.index.snapshot();
         let prepared = self.prepare(opportunity, &snapshot);
-        let (total_eligible, ranked) = self.rank_opportunity(
-            &snapshot,
-            &prepared,
-            &profile,
-            options.require_all_required_skills,
-            Timestamp::now(),
-            cancel,
-        )?;
-        let total_matched = ranked.len();
-        // The offset comes from a client's page token: saturate rather than overflow.
-        let end = offset.saturating_add(limit).min(ranked.len());
-        let next_page_token = if end < ranked.len() {
+        // The ranking is computed as deep as this page reaches (a page token
+        // from a client: saturate rather than overflow).
+        let end = offset.saturating_add(limit);
+        let context = self.ranking_context(&prepared, &profile, Timestamp::now(), options.require_all_required_skills);
+        let ranking = self.rank_opportunity(&snapshot, &context, end, cancel)?;
+        let total_eligible = ranking.total_eligible;
+        let total_matched = ranking.candidates.len();
+        let end = end.min(total_matched);
+        let next_page_token = if end < total_matched || ranking.deeper_tier_pending {
             PageToken {
                 listing: Listing::Match,
                 binding: fingerprint,
@@ -67,14 +79,16 @@ impl Engine {
         } else {
             String::new()
         };
-        let candidates = ranked
+        // Only the page returned is explained.
+        let candidates = ranking
+            .candidates
             .into_iter()
             .enumerate()
             .skip(offset)
             .take(limit)
-            .map(|(i, candidate)| RankedCandidate {
+            .map(|(i, scored)| RankedCandidate {
                 rank: u32::try_from(i + 1).unwrap_or(u32::MAX),
-                candidate,
+                candidate: scored.explain(&context),
             })
             .collect();
         Ok(MatchPage {
@@ -92,47 +106,96 @@ impl Engine {
             .with_tenant_shares(&self.taxonomy, |key| self.index.skill_share(snapshot, key))
     }
 
-    /// Retrieves and ranks the whole pool for one opportunity on `snapshot`:
-    /// `(alumni passing the gates, ranked candidates)`.
+    /// Ranks alumni for one opportunity on `snapshot`, at least `depth` deep
+    /// where that many have evidence.
+    ///
+    /// The ranking is a re-ranking of the best alumni by retrieval score, in two
+    /// tiers so that a deep page never reorders a shallow one: first the best
+    /// `retrieval_pool` (what nearly every call needs), and only when `depth`
+    /// reaches past what they give, the next ones up to [`MAX_RANKING_DEPTH`]
+    /// retrieved, ranked and appended after them. A candidate's place is thus
+    /// the same whatever page asked for it, and its score too: both tiers
+    /// measure text relevance against the first tier's best.
     pub(super) fn rank_opportunity(
         &self,
         snapshot: &Snapshot,
-        prepared: &PreparedOpportunity,
-        profile: &ranking::WeightProfile,
-        require_all_required_skills: bool,
-        now: Timestamp,
+        context: &RankingContext<'_>,
+        depth: usize,
         cancel: &Cancellation,
-    ) -> Result<(u64, Vec<ScoredCandidate>), EngineError> {
+    ) -> Result<Ranking, EngineError> {
         let query = RetrievalQuery::for_opportunity(
-            &prepared.opportunity,
+            &context.opportunity.opportunity,
             &self.taxonomy,
-            require_all_required_skills,
+            context.require_all_required_skills,
             self.index.morphology(),
         );
-        let retrieved = self.index.retrieve(snapshot, &query, self.retrieval_pool, cancel)?;
+        let first_pool = self.retrieval_pool;
+        let first = self.index.retrieve(snapshot, &query, first_pool, cancel)?;
         cancel.check()?;
-        let ids: Vec<&str> = retrieved.hits.iter().map(|h| h.id.as_str()).collect();
+        let entries = self.pool_entries(&first.hits.iter().collect::<Vec<_>>())?;
+        let best_bm25 = entries.iter().map(|e| e.bm25).fold(0.0f32, f32::max);
+        let mut candidates = ranking::score_against(context, entries, best_bm25, cancel)?;
+
+        let deeper_pool = first_pool.max(MAX_RANKING_DEPTH);
+        let more_retrievable = deeper_pool > first_pool
+            && first.hits.len() >= first_pool
+            && first.total_eligible > first_pool as u64;
+        if depth <= candidates.len() || !more_retrievable {
+            return Ok(Ranking {
+                total_eligible: first.total_eligible,
+                candidates,
+                deeper_tier_pending: more_retrievable,
+            });
+        }
+        // The top `first_pool` of a deeper retrieval are the first tier's
+        // (retrieval breaks ties by address), so only the rest is new.
+        let deeper = self.index.retrieve(snapshot, &query, deeper_pool, cancel)?;
+        cancel.check()?;
+        let seen: HashSet<&str> = first.hits.iter().map(|h| h.id.as_str()).collect();
+        let new_hits: Vec<&Hit> = deeper.hits.iter().filter(|h| !seen.contains(h.id.as_str())).collect();
+        let entries = self.pool_entries(&new_hits)?;
+        candidates.extend(ranking::score_against(context, entries, best_bm25, cancel)?);
+        Ok(Ranking {
+            total_eligible: first.total_eligible,
+            candidates,
+            deeper_tier_pending: false,
+        })
+    }
+
+    /// What ranking one opportunity reads: the prepared opportunity, the weights,
+    /// the time it ranks at and whether every required skill is required.
+    pub(super) fn ranking_context<'a>(
+        &'a self,
+        prepared: &'a PreparedOpportunity,
+        profile: &'a ranking::WeightProfile,
+        now: Timestamp,
+        require_all_required_skills: bool,
+    ) -> RankingContext<'a> {
+        RankingContext {
+            opportunity: prepared,
+            profile,
+            taxonomy: &self.taxonomy,
+            now,
+            require_all_required_skills,
+        }
+    }
+
+    /// The current records of retrieved alumni, with their text relevance
+    /// (an alumnus deleted since the snapshot is left out).
+    fn pool_entries(&self, hits: &[&Hit]) -> Result<Vec<PoolEntry>, EngineError> {
+        let ids: Vec<&str> = hits.iter().map(|h| h.id.as_str()).collect();
         let records = self.store.get_alumni(&ids)?;
-        let pool: Vec<PoolEntry> = retrieved
-            .hits
+        Ok(hits
             .iter()
             .zip(records)
             .filter_map(|(hit, record)| {
                 record.map(|alumnus| PoolEntry {
                     alumnus,
                     bm25: hit.bm25,
+                    career: RecognisedCareer::decode(&hit.career, self.taxonomy.occupations()),
                 })
             })
-            .collect();
-        let context = RankingContext {
-            opportunity: prepared,
-            profile,
-            taxonomy: &self.taxonomy,
-            now,
-            require_all_required_skills,
-        };
-        let ranked = ranking::rank(&context, pool, cancel)?;
-        Ok((retrieved.total_eligible, ranked))
+            .collect())
     }
 
     /// The retrieval stage of [`Engine::match_alumni`] alone (the BM25 query with the
@@ -217,6 +280,7 @@ impl Engine {
                     let entry = PoolEntry {
                         alumnus: alumnus.clone(),
                         bm25: own,
+                        career: None,
                     };
                     let candidate = ranking::rank_against(&context, vec![entry], best.max(own), cancel)?
                         .into_iter()

@@ -194,14 +194,19 @@ impl Engine {
                 .map(|opportunity| -> Result<StoredShortlist, EngineError> {
                     let profile = self.profiles.profile(opportunity.kind);
                     let prepared = self.prepare(opportunity.clone(), &snapshot);
-                    let (_, ranked) = self.rank_opportunity(&snapshot, &prepared, profile, false, now, cancel)?;
+                    let context = self.ranking_context(&prepared, profile, now, false);
+                    let ranked = self.rank_opportunity(&snapshot, &context, size, cancel)?.candidates;
                     Ok(StoredShortlist {
                         opportunity_id: opportunity.id.clone(),
                         kind: opportunity.kind,
                         computed_at: now,
                         alumni_seq: snapshot_seq,
                         opportunity_fingerprint: Self::opportunity_fingerprint(opportunity),
-                        candidates: ranked.iter().take(size).map(to_entry).collect(),
+                        candidates: ranked
+                            .into_iter()
+                            .take(size)
+                            .map(|scored| to_entry(&scored.explain(&context)))
+                            .collect(),
                         pruned: false,
                     })
                 })

@@ -10,12 +10,13 @@ use tantivy::{
 };
 
 use super::{
-    IndexError, JAPANESE, JapaneseMorphology, JapaneseTokenizer, MULTILINGUAL, MultilingualTokenizer,
+    IndexError,
+    gate_cache::GateCache, JAPANESE, JapaneseMorphology, JapaneseTokenizer, MULTILINGUAL, MultilingualTokenizer,
     schema::{BIGRAM_ONLY, Fields, SCHEMA_VERSION, TextPair, schema},
 };
 use crate::{
     domain::{Alumnus, OpportunityKind},
-    taxonomy::{Taxonomy, indexed_occupations},
+    taxonomy::{RecognisedCareer, Taxonomy, indexed_occupations},
 };
 
 /// What [`AlumniIndex::purge_deleted`] did.
@@ -56,6 +57,8 @@ pub struct AlumniIndex {
     pub(super) fields: Fields,
     morphology: Option<JapaneseMorphology>,
     tables: String,
+    /// Each segment's kind gates, kept between searches.
+    pub(super) gates: GateCache,
 }
 
 impl AlumniIndex {
@@ -126,6 +129,7 @@ impl AlumniIndex {
                 fields,
                 morphology,
                 tables: tables.to_owned(),
+                gates: GateCache::default(),
             },
             payload,
         ))
@@ -276,7 +280,9 @@ impl AlumniIndex {
             add(&mut doc, f.interests, topic);
         }
         let occupations = taxonomy.occupations();
-        for (occupation, strength) in indexed_occupations(alumnus, occupations) {
+        let recognised = RecognisedCareer::of(alumnus, occupations);
+        doc.add_bytes(f.career, &recognised.encode());
+        for (occupation, strength) in indexed_occupations(alumnus, &recognised) {
             for _ in 0..strength {
                 doc.add_text(f.occupations, occupations.code(occupation));
             }

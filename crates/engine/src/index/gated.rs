@@ -27,9 +27,13 @@
 use std::{
     cmp::Ordering,
     collections::{BinaryHeap, HashSet},
+    sync::Arc,
 };
 
-use super::IndexError;
+use super::{
+    IndexError,
+    gate_cache::{self, Bits, GateCache},
+};
 use crate::cancel::Cancellation;
 use tantivy::{
     DocAddress, DocId, DocSet, Score, Searcher, SegmentReader, TERMINATED, Term,
@@ -41,55 +45,35 @@ use tantivy::{
 
 /// The alive documents of one segment that pass every filter term.
 pub(super) struct SegmentFilter {
-    words: Vec<u64>,
+    words: Bits,
     count: u64,
 }
 
 impl SegmentFilter {
     /// Documents of `reader` that are alive and hold every term of `filters`
-    /// (which must not be empty: the kind gate is always one of them).
-    pub(super) fn build(reader: &SegmentReader, filters: &[Term]) -> tantivy::Result<Self> {
-        let words_len = (reader.max_doc() as usize).div_ceil(64);
-        let mut set = Self {
-            words: vec![0; words_len],
-            count: 0,
+    /// (which must not be empty: the kind gate is always the first). The first
+    /// term's set comes from `cache`; the others (required skills, which vary
+    /// by query) are read and intersected with it.
+    pub(super) fn build(reader: &SegmentReader, filters: &[Term], cache: &GateCache) -> tantivy::Result<Self> {
+        let Some((gate, others)) = filters.split_first() else {
+            return Ok(Self {
+                words: Arc::new(Vec::new()),
+                count: 0,
+            });
         };
-        let mut scratch = vec![0u64; if filters.len() > 1 { words_len } else { 0 }];
-        for (i, term) in filters.iter().enumerate() {
-            let target = if i == 0 { &mut set.words } else { &mut scratch };
-            target.fill(0);
-            let inverted = reader.inverted_index(term.field())?;
-            let Some(mut postings) = inverted.read_postings(term, IndexRecordOption::Basic)? else {
-                // A filter term absent from the segment: nothing here passes.
-                set.words.fill(0);
-                return Ok(set);
-            };
-            let mut doc = postings.doc();
-            while doc != TERMINATED {
-                target[(doc / 64) as usize] |= 1 << (doc % 64);
-                doc = postings.advance();
-            }
-            if i > 0 {
-                for (word, other) in set.words.iter_mut().zip(&scratch) {
+        let mut words = cache.alive_with(reader, gate)?;
+        if !others.is_empty() {
+            let mut intersection = words.as_ref().clone();
+            for term in others {
+                let other = gate_cache::alive_with(reader, term)?;
+                for (word, other) in intersection.iter_mut().zip(&other) {
                     *word &= other;
                 }
             }
+            words = Arc::new(intersection);
         }
-        if let Some(alive) = reader.alive_bitset() {
-            for (i, word) in set.words.iter_mut().enumerate() {
-                let mut bits = *word;
-                while bits != 0 {
-                    let bit = bits.trailing_zeros();
-                    let doc = (i as u32) * 64 + bit;
-                    if alive.is_deleted(doc) {
-                        *word &= !(1 << bit);
-                    }
-                    bits &= bits - 1;
-                }
-            }
-        }
-        set.count = set.words.iter().map(|w| u64::from(w.count_ones())).sum();
-        Ok(set)
+        let count = words.iter().map(|w| u64::from(w.count_ones())).sum();
+        Ok(Self { words, count })
     }
 
     /// Whether `doc` passes.
@@ -242,6 +226,7 @@ pub(super) fn top_filtered(
     clauses: &[TextClause],
     filters: &[Term],
     limit: usize,
+    cache: &GateCache,
     cancel: &Cancellation,
 ) -> Result<(u64, Vec<ScoredDoc>), IndexError> {
     let mut scored: Vec<ScoredClause> = Vec::with_capacity(clauses.len());
@@ -263,7 +248,7 @@ pub(super) fn top_filtered(
     let mut filters_by_segment = Vec::with_capacity(searcher.segment_readers().len());
     for (segment_ord, reader) in searcher.segment_readers().iter().enumerate() {
         cancel.check().map_err(IndexError::Stopped)?;
-        let filter = SegmentFilter::build(reader, filters)?;
+        let filter = SegmentFilter::build(reader, filters, cache)?;
         eligible += filter.count;
         if filter.count > 0 {
             let mut cursors = Vec::with_capacity(scored.len());

@@ -15,6 +15,7 @@
 
 mod alumni_index;
 mod error;
+mod gate_cache;
 mod gated;
 mod japanese;
 mod query;

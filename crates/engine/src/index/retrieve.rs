@@ -10,7 +10,11 @@ use tantivy::{
     schema::IndexRecordOption,
 };
 
-use super::{AlumniIndex, IndexError, RetrievalQuery, gated, query::BIGRAM_WEIGHT, schema::FIELD_BOOSTS};
+use super::{
+    AlumniIndex, IndexError, RetrievalQuery, gated,
+    query::BIGRAM_WEIGHT,
+    schema::{CAREER_FIELD, FIELD_BOOSTS},
+};
 use crate::cancel::Cancellation;
 
 /// A retrieved alumnus: id and scores.
@@ -23,6 +27,9 @@ pub struct Hit {
     /// What retrieval ranked by: the text relevance and the career's
     /// occupations against the opportunity's (BM25 over the occupation codes).
     pub retrieval: f32,
+    /// What the career's titles named when the alumnus was indexed, encoded
+    /// (`taxonomy::RecognisedCareer::encode`; empty when the index holds none).
+    pub career: Vec<u8>,
 }
 
 /// Result of retrieval.
@@ -197,28 +204,40 @@ impl AlumniIndex {
             &self.text_clauses(query),
             &self.filter_terms(query),
             pool,
+            &self.gates,
             cancel,
         )?;
+        self.gates
+            .retain_segments(&searcher.segment_readers().iter().collect::<Vec<_>>());
         let mut hits = Vec::with_capacity(top.len());
         let mut columns = HashMap::new();
         let mut id = String::new();
         for (score, text, address) in top {
             let DocAddress { segment_ord, doc_id } = address;
-            let column = match columns.entry(segment_ord) {
+            let (ids, careers) = match columns.entry(segment_ord) {
                 std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
                 std::collections::hash_map::Entry::Vacant(e) => {
-                    e.insert(searcher.segment_reader(segment_ord).fast_fields().str("id")?)
+                    let fast = searcher.segment_reader(segment_ord).fast_fields();
+                    e.insert((fast.str("id")?, fast.bytes(CAREER_FIELD)?))
                 }
             };
-            let Some(column) = column else { continue };
+            let Some(ids) = ids else { continue };
             id.clear();
-            if let Some(ord) = column.term_ords(doc_id).next()
-                && column.ord_to_str(ord, &mut id)?
+            if let Some(ord) = ids.term_ords(doc_id).next()
+                && ids.ord_to_str(ord, &mut id)?
             {
+                let mut career = Vec::new();
+                if let Some(careers) = careers
+                    && let Some(ord) = careers.term_ords(doc_id).next()
+                    && !careers.ord_to_bytes(ord, &mut career)?
+                {
+                    career.clear();
+                }
                 hits.push(Hit {
                     id: id.clone(),
                     bm25: text,
                     retrieval: score,
+                    career,
                 });
             }
         }

@@ -7,7 +7,10 @@ use super::{JAPANESE, MULTILINGUAL, query::MAX_QUERY_TERMS};
 
 /// Bumped whenever the schema or the way documents are built changes: an index
 /// with another version is rebuilt from the store at start-up.
-pub const SCHEMA_VERSION: u32 = 3;
+pub const SCHEMA_VERSION: u32 = 4;
+
+/// Name of the [`Fields::career`] column.
+pub(super) const CAREER_FIELD: &str = "career";
 
 /// [`CommitPayload::analyzer`] of an index built without the Japanese dictionary.
 pub const BIGRAM_ONLY: &str = "bigram-only";
@@ -33,6 +36,9 @@ pub(super) struct Fields {
     /// O*NET-SOC codes of the career, each repeated by its strength (see
     /// `taxonomy::indexed_occupations`), scored by BM25 like the text.
     pub(super) occupations: Field,
+    /// What each title of the career names (`taxonomy::RecognisedCareer`,
+    /// encoded), read back by ranking instead of recognising the titles again.
+    pub(super) career: Field,
     pub(super) eligible_kind: Field,
 }
 
@@ -112,6 +118,7 @@ pub(super) fn schema() -> (Schema, Fields) {
                     .set_index_option(IndexRecordOption::WithFreqs),
             ),
         ),
+        career: builder.add_bytes_field(CAREER_FIELD, FAST),
         eligible_kind: builder.add_u64_field("eligible_kind", INDEXED),
     };
     (builder.build(), fields)

@@ -179,6 +179,36 @@ fn without_a_dictionary_bigrams_still_match_and_adding_one_rebuilds() {
     assert_eq!(index.num_docs(), 0);
 }
 
+/// The kind gate's bit sets are kept between searches, per segment and delete
+/// generation: a deletion committed after a search is honoured by the next one.
+#[test]
+fn cached_gates_follow_deletions() {
+    let dir = tempfile::tempdir().unwrap();
+    let taxonomy = Taxonomy::empty();
+    let (index, _) = AlumniIndex::open(dir.path(), None, "").unwrap();
+    let mut writer = index.writer(1, 16 * 1024 * 1024).unwrap();
+    for n in 0..50 {
+        let record = alumnus(&format!("a{n:02}"), "rust cloud");
+        index.stage(&writer, &taxonomy, &record.id, Some(&record)).unwrap();
+    }
+    index.commit(&mut writer, 1).unwrap();
+    let query = RetrievalQuery::for_opportunity(&opportunity("rust"), &taxonomy, false, None);
+    let search = || index.retrieve(&index.snapshot(), &query, 100, &Cancellation::new()).unwrap();
+    assert_eq!(search().total_eligible, 50);
+    assert_eq!(index.gates.len(), 1, "one segment, one kind");
+    for n in (0..50).step_by(2) {
+        index.stage(&writer, &taxonomy, &format!("a{n:02}"), None).unwrap();
+    }
+    index.commit(&mut writer, 2).unwrap();
+    let after = search();
+    assert_eq!(after.total_eligible, 25);
+    assert_eq!(after.hits.len(), 25);
+    assert!(
+        after.hits.iter().all(|hit| hit.id[1..].parse::<u32>().unwrap() % 2 == 1),
+        "a deleted alumnus is never retrieved"
+    );
+}
+
 fn worked_as(id: &str, title: &str) -> Alumnus {
     serde_json::from_value(serde_json::json!({
         "id": id,
@@ -222,6 +252,23 @@ fn occupations_retrieve_careers_without_shared_words() {
             .map(|hit| hit.id)
             .collect()
     };
+    // Each hit carries its career as the index recognised it, which ranking
+    // reads instead of recognising the titles again.
+    let query = RetrievalQuery::for_opportunity(&opportunity("Dental Assistant"), &taxonomy, false, None);
+    let hits = index
+        .retrieve(&index.snapshot(), &query, 10, &Cancellation::new())
+        .unwrap()
+        .hits;
+    for hit in &hits {
+        let alumnus = alumni.iter().find(|a| a.id == hit.id).unwrap();
+        let recognised = crate::taxonomy::RecognisedCareer::decode(&hit.career, taxonomy.occupations())
+            .unwrap_or_else(|| panic!("{} carries its career", hit.id));
+        assert!(recognised.is_of(alumnus));
+        assert_eq!(
+            recognised,
+            crate::taxonomy::RecognisedCareer::of(alumnus, taxonomy.occupations())
+        );
+    }
     assert_eq!(
         found("歯科助手"),
         ["assistant", "nurse"],

@@ -36,7 +36,7 @@ pub use features::Features;
 pub use occupation::OccupationFit;
 pub use prepared::{PoolEntry, PreparedOpportunity, RankingContext, skill_weight};
 pub use profile::{DEFAULT_PROFILES_TOML, MAX_WEIGHT, RankingProfiles, WeightError, WeightProfile, check_overrides};
-pub use rank::{ScoreComponent, ScoredCandidate, rank, rank_against};
+pub use rank::{ScoreComponent, Scored, ScoredCandidate, rank, rank_against, score_against};
 pub use skills::{RELATED_SKILL_CREDIT, SkillEvidence, SkillMatch, coverage, skill_strength};
 
 #[cfg(test)]

@@ -6,7 +6,7 @@
 use super::PreparedOpportunity;
 use crate::{
     domain::{Alumnus, PartialDate},
-    taxonomy::{CareerStep, OccupationId, Taxonomy, career_steps, step_strength},
+    taxonomy::{CareerStep, OccupationId, RecognisedCareer, Taxonomy, career_steps, career_steps_of, step_strength},
 };
 
 /// The best fit found, with what it rests on.
@@ -25,12 +25,28 @@ const MIN_RELATED: f32 = 0.15;
 impl OccupationFit {
     /// Scores the career against the prepared opportunity's occupations.
     pub fn of(alumnus: &Alumnus, opportunity: &PreparedOpportunity, taxonomy: &Taxonomy, today: &PartialDate) -> Self {
+        Self::of_recognised(alumnus, None, opportunity, taxonomy, today)
+    }
+
+    /// [`OccupationFit::of`], with the career's titles as the index recognised
+    /// them when that is still of the record's titles (else recognised now).
+    pub fn of_recognised(
+        alumnus: &Alumnus,
+        recognised: Option<&RecognisedCareer>,
+        opportunity: &PreparedOpportunity,
+        taxonomy: &Taxonomy,
+        today: &PartialDate,
+    ) -> Self {
         if opportunity.occupations.is_empty() {
             return Self::default();
         }
         let occupations = taxonomy.occupations();
+        let steps = match recognised {
+            Some(recognised) if recognised.is_of(alumnus) => career_steps_of(alumnus, recognised, today),
+            _ => career_steps(alumnus, occupations, today),
+        };
         let mut best = Self::default();
-        for step in career_steps(alumnus, occupations, today) {
+        for step in steps {
             let strength = step_strength(&step);
             for wanted in &opportunity.occupations {
                 let similarity = occupations.similarity(step.occupation, wanted.occupation);

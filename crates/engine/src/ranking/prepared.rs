@@ -7,7 +7,7 @@ use super::career::token_set;
 use crate::{
     domain::{Alumnus, Opportunity, Timestamp},
     ranking::WeightProfile,
-    taxonomy::{CanonicalSkill, OccupationMatch, Taxonomy},
+    taxonomy::{CanonicalSkill, OccupationMatch, RecognisedCareer, Taxonomy},
 };
 
 /// Least weight a wanted skill keeps however common it is: office software
@@ -147,4 +147,7 @@ pub struct PoolEntry {
     pub alumnus: Alumnus,
     /// BM25 from retrieval.
     pub bm25: f32,
+    /// What the career's titles named when the alumnus was indexed, if the
+    /// index had it; used only while it is still of the record's titles.
+    pub career: Option<RecognisedCareer>,
 }

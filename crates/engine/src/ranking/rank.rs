@@ -45,9 +45,78 @@ pub struct ScoredCandidate {
     pub reason: String,
 }
 
-/// Scores the pool in parallel and returns candidates best first (ties by id).
-/// Candidates that fail a gate or the required-skill filter are dropped.
-/// Stops (with the reason) once `cancel` says so.
+/// A candidate scored but not yet explained: what orders the pool, and what
+/// explaining it needs, so that only the candidates a caller returns pay for
+/// their explanation (a page of 50 out of a pool of 300, say).
+#[derive(Debug, Clone)]
+pub struct Scored {
+    /// The candidate's record and text relevance.
+    pub entry: PoolEntry,
+    /// Sum of the components' contributions, in [0, 1].
+    pub score: f64,
+    /// Every component of the profile, in profile order.
+    pub components: Vec<ScoreComponent>,
+    required: Vec<SkillMatch>,
+    preferred: Vec<SkillMatch>,
+    occupation: OccupationFit,
+    text_relevance: f64,
+    today: PartialDate,
+}
+
+impl Scored {
+    /// The alumnus's id.
+    pub fn alumnus_id(&self) -> &str {
+        &self.entry.alumnus.id
+    }
+
+    /// The candidate with its explanation: matched and missing skills and the
+    /// reason line. `context` must be the one it was scored in.
+    pub fn explain(self, context: &RankingContext<'_>) -> ScoredCandidate {
+        let features = Features {
+            alumnus: &self.entry.alumnus,
+            opportunity: context.opportunity,
+            required: &self.required,
+            preferred: &self.preferred,
+            text_relevance: self.text_relevance,
+            occupation: self.occupation,
+            today: self.today,
+            now: context.now,
+        };
+        let matched_skills = self
+            .required
+            .iter()
+            .chain(&self.preferred)
+            .filter_map(|m| match m {
+                SkillMatch::Exact { skill, .. } => Some(skill.display.clone()),
+                SkillMatch::Related { skill, via, .. } => Some(format!("{} (related: {via})", skill.display)),
+                SkillMatch::Missing { .. } => None,
+            })
+            .collect();
+        let missing_required_skills = self
+            .required
+            .iter()
+            .filter_map(|m| match m {
+                SkillMatch::Missing { skill } => Some(skill.display.clone()),
+                _ => None,
+            })
+            .collect();
+        let reason = reason_line(&features, context);
+        let alumnus = self.entry.alumnus;
+        ScoredCandidate {
+            alumnus_id: alumnus.id,
+            display_name: alumnus.display_name,
+            score: self.score,
+            components: self.components,
+            matched_skills,
+            missing_required_skills,
+            reason,
+        }
+    }
+}
+
+/// Scores the pool in parallel and returns candidates best first (ties by id),
+/// explained. Candidates that fail a gate or the required-skill filter, or have
+/// no evidence, are dropped. Stops (with the reason) once `cancel` says so.
 pub fn rank(
     context: &RankingContext<'_>,
     pool: Vec<PoolEntry>,
@@ -66,31 +135,40 @@ pub fn rank_against(
     best_bm25: f32,
     cancel: &Cancellation,
 ) -> Result<Vec<ScoredCandidate>, Stop> {
+    Ok(score_against(context, pool, best_bm25, cancel)?
+        .into_iter()
+        .map(|scored| scored.explain(context))
+        .collect())
+}
+
+/// Like [`rank_against`], without the explanations: best first (ties by id);
+/// [`Scored::explain`] adds them to the candidates the caller keeps.
+pub fn score_against(
+    context: &RankingContext<'_>,
+    pool: Vec<PoolEntry>,
+    best_bm25: f32,
+    cancel: &Cancellation,
+) -> Result<Vec<Scored>, Stop> {
     let kind = context.opportunity.opportunity.kind;
     let today = PartialDate::from_timestamp(context.now);
-    let mut scored: Vec<ScoredCandidate> = pool
+    let mut scored: Vec<Scored> = pool
         .into_par_iter()
         .filter(|entry| entry.alumnus.passes_gates(kind))
         .map(|entry| {
             cancel.check()?;
-            Ok(score_one(context, &entry, best_bm25, today))
+            Ok(score_one(context, entry, best_bm25, today))
         })
         .filter_map(Result::transpose)
         .collect::<Result<_, Stop>>()?;
     scored.sort_by(|a, b| {
         b.score
             .total_cmp(&a.score)
-            .then_with(|| a.alumnus_id.cmp(&b.alumnus_id))
+            .then_with(|| a.alumnus_id().cmp(b.alumnus_id()))
     });
     Ok(scored)
 }
 
-fn score_one(
-    context: &RankingContext<'_>,
-    entry: &PoolEntry,
-    best_bm25: f32,
-    today: PartialDate,
-) -> Option<ScoredCandidate> {
+fn score_one(context: &RankingContext<'_>, entry: PoolEntry, best_bm25: f32, today: PartialDate) -> Option<Scored> {
     let alumnus = &entry.alumnus;
     let evidence = SkillEvidence::new(alumnus, context.taxonomy, today);
     let required = evidence.match_all(&context.opportunity.required, context.taxonomy);
@@ -98,17 +176,24 @@ fn score_one(
         return None;
     }
     let preferred = evidence.match_all(&context.opportunity.preferred, context.taxonomy);
-    let occupation = OccupationFit::of(alumnus, context.opportunity, context.taxonomy, &today);
+    let occupation = OccupationFit::of_recognised(
+        alumnus,
+        entry.career.as_ref(),
+        context.opportunity,
+        context.taxonomy,
+        &today,
+    );
+    let text_relevance = if best_bm25 > 0.0 {
+        f64::from(entry.bm25 / best_bm25).clamp(0.0, 1.0)
+    } else {
+        0.0
+    };
     let features = Features {
         alumnus,
         opportunity: context.opportunity,
         required: &required,
         preferred: &preferred,
-        text_relevance: if best_bm25 > 0.0 {
-            f64::from(entry.bm25 / best_bm25).clamp(0.0, 1.0)
-        } else {
-            0.0
-        },
+        text_relevance,
         occupation,
         today,
         now: context.now,
@@ -130,32 +215,15 @@ fn score_one(
             contribution,
         });
     }
-
-    let matched_skills = required
-        .iter()
-        .chain(&preferred)
-        .filter_map(|m| match m {
-            SkillMatch::Exact { skill, .. } => Some(skill.display.clone()),
-            SkillMatch::Related { skill, via, .. } => Some(format!("{} (related: {via})", skill.display)),
-            SkillMatch::Missing { .. } => None,
-        })
-        .collect();
-    let missing_required_skills = required
-        .iter()
-        .filter_map(|m| match m {
-            SkillMatch::Missing { skill } => Some(skill.display.clone()),
-            _ => None,
-        })
-        .collect();
-    let reason = reason_line(&features, context);
-    Some(ScoredCandidate {
-        alumnus_id: alumnus.id.clone(),
-        display_name: alumnus.display_name.clone(),
+    Some(Scored {
+        entry,
         score,
         components,
-        matched_skills,
-        missing_required_skills,
-        reason,
+        required,
+        preferred,
+        occupation,
+        text_relevance,
+        today,
     })
 }
 

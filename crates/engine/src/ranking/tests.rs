@@ -64,7 +64,7 @@ fn rank_default(opportunity: Opportunity, pool: Vec<PoolEntry>) -> Vec<ScoredCan
 
 /// Ranks two alumni with equal text relevance and returns the ids best first.
 fn order(opportunity: Opportunity, a: Alumnus, b: Alumnus) -> Vec<String> {
-    let pool = vec![PoolEntry { alumnus: a, bm25: 1.0 }, PoolEntry { alumnus: b, bm25: 1.0 }];
+    let pool = vec![PoolEntry { alumnus: a, bm25: 1.0, career: None }, PoolEntry { alumnus: b, bm25: 1.0, career: None }];
     rank_default(opportunity, pool)
         .into_iter()
         .map(|c| c.alumnus_id)
@@ -226,6 +226,7 @@ fn the_reason_for_leaving_changes_nothing() {
                 let pool = vec![PoolEntry {
                     alumnus: alumnus(value),
                     bm25: 1.0,
+                    career: None,
                 }];
                 rank_default(opportunity(kind, "Software Engineer"), pool)[0].score
             })
@@ -287,7 +288,7 @@ proptest! {
         let mut seen = std::collections::HashSet::new();
         let pool: Vec<(Alumnus, f32)> = pool.into_iter().filter(|(a, _)| seen.insert(a.id.clone())).collect();
         let by_id: HashMap<String, Alumnus> = pool.iter().map(|(a, _)| (a.id.clone(), a.clone())).collect();
-        let entries = pool.into_iter().map(|(alumnus, bm25)| PoolEntry { alumnus, bm25 }).collect();
+        let entries = pool.into_iter().map(|(alumnus, bm25)| PoolEntry { alumnus, bm25, career: None }).collect();
         let ranked = rank(&context, entries, &crate::cancel::Cancellation::new()).unwrap();
         for candidate in &ranked {
             prop_assert!(by_id[&candidate.alumnus_id].passes_gates(kind), "gate violated");
@@ -316,14 +317,17 @@ fn candidates_without_evidence_are_not_returned() {
         PoolEntry {
             alumnus: alumnus(base("nothing")),
             bm25: 0.0,
+            career: None,
         },
         PoolEntry {
             alumnus: alumnus(with_skill),
             bm25: 0.0,
+            career: None,
         },
         PoolEntry {
             alumnus: alumnus(base("words")),
             bm25: 1.0,
+            career: None,
         },
     ];
     let ranked: Vec<String> = rank_default(opportunity, pool)

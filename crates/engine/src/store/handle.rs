@@ -22,6 +22,7 @@ use std::{
 use redb::Database;
 
 use super::error::{Failure, StoreError, classify};
+use crate::limits::STORE_CACHE_BYTES;
 
 /// Health of the handle.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -59,6 +60,13 @@ const HEALTHY: u8 = 0;
 const UNWRITABLE: u8 = 1;
 const DAMAGED: u8 = 2;
 
+/// Opens (or creates) the database file with a bounded cache: redb's default
+/// of 1 GiB per database counts in the server's memory for every tenant, while
+/// the operating system's page cache holds the file anyway.
+fn create(path: &Path) -> Result<Database, redb::Error> {
+    Ok(Database::builder().set_cache_size(STORE_CACHE_BYTES).create(path)?)
+}
+
 /// The redb database, reopened after I/O failures and guarded against panics.
 pub(super) struct Handle {
     path: PathBuf,
@@ -75,7 +83,7 @@ pub(super) struct Handle {
 impl Handle {
     /// Opens (or creates) the file.
     pub(super) fn open(path: &Path) -> Result<Self, StoreError> {
-        let db = guarded(path, || Database::create(path).map_err(redb::Error::from))?;
+        let db = guarded(path, || create(path))?;
         Ok(Self {
             path: path.to_owned(),
             db: RwLock::new(Some(db)),
@@ -168,7 +176,7 @@ impl Handle {
         {
             tracing::debug!(%error, "closing the store after an I/O error");
         }
-        match guarded(&self.path, || Database::create(&self.path).map_err(redb::Error::from)) {
+        match guarded(&self.path, || create(&self.path)) {
             Ok(db) => {
                 *slot = Some(db);
                 Ok(())

@@ -3,7 +3,7 @@
 //! recently the alumnus held it. The index files alumni under these
 //! occupations and ranking weighs them against an opportunity's.
 
-use super::{OccupationId, Occupations};
+use super::{OccupationId, Occupations, RecognisedCareer};
 use crate::domain::{Alumnus, PartialDate};
 
 /// One recognised step of a career.
@@ -32,14 +32,20 @@ const MIN_CONFIDENCE: f32 = 0.2;
 
 /// Every recognised step of the career, in position order, the headline last.
 pub fn career_steps(alumnus: &Alumnus, occupations: &Occupations, today: &PartialDate) -> Vec<CareerStep> {
-    let mut steps = Vec::new();
     if occupations.is_empty() {
-        return steps;
+        return Vec::new();
     }
+    career_steps_of(alumnus, &RecognisedCareer::of(alumnus, occupations), today)
+}
+
+/// [`career_steps`] from titles already recognised (`recognised` must be of
+/// `alumnus`'s titles: [`RecognisedCareer::is_of`]).
+pub fn career_steps_of(alumnus: &Alumnus, recognised: &RecognisedCareer, today: &PartialDate) -> Vec<CareerStep> {
+    let mut steps = Vec::new();
     for (index, position) in alumnus.positions.iter().enumerate() {
         let years = position.years(today).max(0.0) as f32;
         let years_since = position.end.map_or(0.0, |end| end.years_until(today).max(0.0) as f32);
-        for found in occupations.recognise(&position.title).iter() {
+        for found in recognised.position(index) {
             if found.confidence >= MIN_CONFIDENCE {
                 steps.push(CareerStep {
                     occupation: found.occupation,
@@ -52,7 +58,7 @@ pub fn career_steps(alumnus: &Alumnus, occupations: &Occupations, today: &Partia
             }
         }
     }
-    for found in occupations.recognise(&alumnus.headline).iter() {
+    for found in recognised.headline() {
         let confidence = found.confidence * HEADLINE_SHARE;
         if confidence >= MIN_CONFIDENCE {
             steps.push(CareerStep {
@@ -90,7 +96,7 @@ const TENURE_YEARS: f64 = 2.0;
 /// to [`MAX_INDEX_STRENGTH`] each: the strongest [`MAX_INDEXED_OCCUPATIONS`].
 /// Independent of today's date (a role held now counts fully, an ended one
 /// less), so a rebuilt index equals the original.
-pub fn indexed_occupations(alumnus: &Alumnus, occupations: &Occupations) -> Vec<(OccupationId, u32)> {
+pub fn indexed_occupations(alumnus: &Alumnus, recognised: &RecognisedCareer) -> Vec<(OccupationId, u32)> {
     // Tenure is measured against the last date the career mentions, not today.
     let latest = alumnus
         .positions
@@ -104,7 +110,7 @@ pub fn indexed_occupations(alumnus: &Alumnus, occupations: &Occupations) -> Vec<
             day: None,
         });
     let mut best: Vec<(OccupationId, f64)> = Vec::new();
-    for step in career_steps(alumnus, occupations, &latest) {
+    for step in career_steps_of(alumnus, recognised, &latest) {
         let step = CareerStep {
             years_since: if step.current { 0.0 } else { INDEX_ENDED_YEARS },
             ..step

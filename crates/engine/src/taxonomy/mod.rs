@@ -12,14 +12,17 @@ mod error;
 mod fingerprint;
 mod normalize;
 mod occupations;
+mod recognised;
 mod skills;
 pub mod titles;
 
 pub use career::{
-    CareerStep, MAX_INDEX_STRENGTH, MAX_INDEXED_OCCUPATIONS, career_steps, indexed_occupations, step_strength,
+    CareerStep, MAX_INDEX_STRENGTH, MAX_INDEXED_OCCUPATIONS, career_steps, career_steps_of, indexed_occupations,
+    step_strength,
 };
 pub use error::TaxonomyError;
 pub use normalize::normalize;
 pub use occupations::{OccupationId, OccupationMatch, Occupations};
+pub use recognised::RecognisedCareer;
 pub use skills::{CanonicalSkill, JAPANESE_ALIASES_FILE, Taxonomy, UNKNOWN_SPECIFICITY};
 pub use titles::is_japanese;

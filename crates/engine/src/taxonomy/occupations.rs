@@ -32,6 +32,18 @@ use super::{
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct OccupationId(u16);
 
+impl OccupationId {
+    /// The position in the table.
+    pub(super) fn index(self) -> u16 {
+        self.0
+    }
+
+    /// The occupation at `index` (which the caller has checked is in the table).
+    pub(super) fn from_index(index: u16) -> Self {
+        Self(index)
+    }
+}
+
 /// A title recognised as an occupation.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct OccupationMatch {

@@ -19,7 +19,9 @@ here = os.path.dirname(os.path.abspath(__file__))
 rows = [json.loads(line) for line in open(results_path, encoding="utf-8") if line.strip()]
 by = {}
 for row in rows:
-    key = row["what"] + (f"-c{row['concurrency']}" if row["what"] == "match" else "")
+    key = row["what"]
+    if row["what"] == "match":
+        key += f"-c{row['concurrency']}" + ("" if row.get("limit", 50) == 50 else f"-l{row['limit']}")
     by[key] = row
 
 
@@ -59,6 +61,13 @@ for label, row in (("Match c=1", c1), ("Match c=8", c8)):
         f"| {label} (explain, limit 50; {fmt(row.get('calls'), 0)} calls) | p50 {fmt(row.get('p50_ms'), 2)} ms, "
         f"p99 {fmt(row.get('p99_ms'), 2)} ms, max {fmt(row.get('max_ms'), 2)} ms, {fmt(row.get('per_second'))} QPS, "
         f"{fmt(row.get('errors'), 0)} errors |"
+    )
+deep = by.get("match-c1-l1000")
+if deep:
+    print(
+        f"| Match c=1, deepest page (explain, limit 1,000: both tiers; {fmt(deep.get('calls'), 0)} calls) | "
+        f"p50 {fmt(deep.get('p50_ms'), 2)} ms, p99 {fmt(deep.get('p99_ms'), 2)} ms, max {fmt(deep.get('max_ms'), 2)} ms, "
+        f"{fmt(deep.get('per_second'))} QPS, {fmt(deep.get('errors'), 0)} errors |"
     )
 retrieve = by.get("retrieve", {})
 print(

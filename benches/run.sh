@@ -9,7 +9,8 @@
 # two or more CPUs; the load driver runs on CPU 1), and measures:
 #   - import through ImportAlumni until durable and until searchable, server peak RSS;
 #   - Match over gRPC (explain = true, limit 50) with every open opportunity as the
-#     query: p50/p99/max at concurrency 1 and 8, QPS at 8;
+#     query: p50/p99/max at concurrency 1 and 8, QPS at 8; and the deepest page
+#     (limit 1000) at concurrency 1;
 #   - the retrieval stage alone (`bench retrieve`: in process, no gRPC, no re-ranking);
 #   - a full re-score of every open opportunity (shortlist 100): wall time, peak RSS;
 #   - start-up time of a server holding the data, and the index size on disk;
@@ -104,6 +105,9 @@ echo "{\"what\":\"import_peak_rss_mib\",\"value\":$(peak_rss_mib)}" >> "$results
 for c in 1 8; do
     driver bench match --concurrency "$c" --requests "$queries" >> "$results"
 done
+# The deepest page: limit 1,000 ranks both tiers and explains every candidate
+# (the first 200 open opportunities; BENCH_DEEP_QUERIES).
+driver bench match --concurrency 1 --limit 1000 --requests "${BENCH_DEEP_QUERIES:-200}" >> "$results"
 
 # Full re-score.
 t0=$(date +%s.%N)

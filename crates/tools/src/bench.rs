@@ -113,6 +113,9 @@ struct Report {
     searchable_seconds: Option<f64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     searchable_per_second: Option<f64>,
+    /// Candidates per call, for Match.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    limit: Option<u32>,
 }
 
 impl Report {
@@ -136,6 +139,7 @@ impl Report {
             max_ms: latencies.max() as f64 / 1000.0,
             searchable_seconds: None,
             searchable_per_second: None,
+            limit: None,
         }
     }
 }
@@ -299,7 +303,10 @@ async fn bench_match(
     let latencies = latencies.lock().map_err(|_| CliError::Client("poisoned".into()))?;
     let errors = errors.lock().map_err(|_| CliError::Client("poisoned".into()))?;
     let failed: u64 = errors.values().sum();
-    print_report(&Report::of_latencies("match", concurrency, &latencies, failed, seconds))?;
+    print_report(&Report {
+        limit: Some(limit),
+        ..Report::of_latencies("match", concurrency, &latencies, failed, seconds)
+    })?;
     if failed > 0 {
         return Err(CliError::Client(format!("{failed} call(s) failed: {errors:?}")));
     }
@@ -376,6 +383,7 @@ async fn bench_import(file: &std::path::Path, streams: usize, connection: &Conne
         max_ms: 0.0,
         searchable_seconds: Some(searchable),
         searchable_per_second: Some(count as f64 / searchable),
+        limit: None,
     })
 }
 

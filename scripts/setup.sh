@@ -6,7 +6,9 @@
 #   scripts/setup.sh            build with the dev profile (what `cargo test` uses)
 #   scripts/setup.sh --release  build with the release profile (what `cargo run --release` uses)
 #
-# Installing the package needs root (run as root or with sudo); nothing else does.
+# Also installs buf (the protobuf linter .ci/run calls) from the npm registry
+# into tools/buf, at the version tools/buf/package-lock.json pins, when npm is
+# there. Installing the package needs root (run as root or with sudo); nothing else does.
 # Environment: CARGO (default: cargo), IPADIC_SOURCE, JA_DICTIONARY.
 set -eu
 
@@ -47,4 +49,15 @@ else
     echo "setup: building the Japanese dictionary into $dictionary"
     # shellcheck disable=SC2086 # $profile is empty or one flag
     "$cargo" run --locked --quiet $profile -- data build-ja-dictionary --source "$source_dir" --out "$dictionary"
+fi
+
+# buf for `buf lint` (.ci/run). Its npm package carries the binary for this
+# platform; nothing is fetched at lint time.
+if [ -x tools/buf/node_modules/.bin/buf ]; then
+    echo "setup: buf $(tools/buf/node_modules/.bin/buf --version) is installed"
+elif command -v npm >/dev/null 2>&1; then
+    echo "setup: installing buf from the npm registry into tools/buf"
+    npm ci --prefix tools/buf --no-audit --no-fund --loglevel=error
+else
+    echo "setup: npm not found; buf (for buf lint) is not installed" >&2
 fi

@@ -23,4 +23,10 @@ pub mod proto {
 
     /// The encoded file descriptor set, served by gRPC reflection.
     pub const FILE_DESCRIPTOR_SET: &[u8] = tonic::include_file_descriptor_set!("alumni_matching_v1_descriptor");
+
+    impl From<Alumnus> for ImportAlumniRequest {
+        fn from(alumnus: Alumnus) -> Self {
+            Self { alumnus: Some(alumnus) }
+        }
+    }
 }

@@ -369,12 +369,11 @@ async fn no_rpc_reaches_another_tenants_records() {
         .await;
     globex
         .alumni
-        .import_alumni(tokio_stream::iter(vec![alumnus(
-            "a1",
-            "Globex Import",
-            "SRE",
-            &[("Kubernetes", 1.0, 2020)],
-        )]))
+        .import_alumni(tokio_stream::iter(
+            vec![alumnus("a1", "Globex Import", "SRE", &[("Kubernetes", 1.0, 2020)])]
+                .into_iter()
+                .map(proto::ImportAlumniRequest::from),
+        ))
         .await
         .expect("import");
     globex
@@ -415,7 +414,13 @@ async fn invoke(api: &mut Api, method: Method) -> Code {
                 .upsert_alumni(proto::UpsertAlumniRequest { alumni: vec![probe()] })
                 .await,
         ),
-        Method::ImportAlumni => code(api.alumni.import_alumni(tokio_stream::iter(vec![probe()])).await),
+        Method::ImportAlumni => code(
+            api.alumni
+                .import_alumni(tokio_stream::iter(
+                    vec![probe()].into_iter().map(proto::ImportAlumniRequest::from),
+                ))
+                .await,
+        ),
         Method::DeleteAlumni => code(
             api.alumni
                 .delete_alumni(proto::DeleteAlumniRequest {

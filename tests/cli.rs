@@ -98,3 +98,68 @@ async fn import_then_match_from_the_command_line() {
     assert!(String::from_utf8_lossy(&missing.stderr).contains("no opportunity \"nope\""));
     server.stop().await;
 }
+
+/// A line that is not JSON stops the import there: the lines before it are
+/// imported, the error names the line, how many were imported and how to
+/// resume, and `--from-line` resumes. `--server host:port` means http.
+#[tokio::test]
+async fn a_bad_line_reports_what_was_imported_and_the_import_resumes() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut server = TestServer::start(dir.path()).await;
+    let sample = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/data/sample/alumni.jsonl")).unwrap();
+    let mut lines: Vec<&str> = sample.lines().take(5).collect();
+    lines.insert(2, "{not json");
+    let file = dir.path().join("alumni.jsonl");
+    std::fs::write(&file, lines.join("\n")).unwrap();
+    let address = server.addr.to_string();
+    let import = |from_line: &str| {
+        run(vec![
+            "import".into(),
+            "alumni".into(),
+            file.display().to_string(),
+            "--from-line".into(),
+            from_line.into(),
+            "--server".into(),
+            address.clone(),
+        ])
+    };
+    let stopped = import("1").await;
+    assert!(!stopped.status.success());
+    let stderr = String::from_utf8_lossy(&stopped.stderr);
+    assert!(stderr.contains("alumni.jsonl:3:"), "names the line: {stderr}");
+    assert!(
+        stderr.contains("2 alumni before line 3 were imported") && stderr.contains("--from-line 3"),
+        "{stderr}"
+    );
+    let first: Vec<String> = sample
+        .lines()
+        .take(5)
+        .map(|line| {
+            serde_json::from_str::<serde_json::Value>(line).unwrap()["id"]
+                .as_str()
+                .unwrap()
+                .to_owned()
+        })
+        .collect();
+    for (i, id) in first.iter().enumerate() {
+        let stored = server
+            .alumni
+            .get_alumnus(proto::GetAlumnusRequest { id: id.clone() })
+            .await;
+        assert_eq!(stored.is_ok(), i < 2, "{id}: only the lines before the bad one");
+    }
+    let resumed = import("4").await;
+    assert!(resumed.status.success(), "{}", String::from_utf8_lossy(&resumed.stderr));
+    assert_eq!(String::from_utf8_lossy(&resumed.stdout).trim(), "imported 3 alumni");
+    for id in &first {
+        assert!(
+            server
+                .alumni
+                .get_alumnus(proto::GetAlumnusRequest { id: id.clone() })
+                .await
+                .is_ok(),
+            "{id}"
+        );
+    }
+    server.stop().await;
+}

@@ -145,6 +145,27 @@ async fn health_and_reflection_are_served() {
     ] {
         assert!(names.iter().any(|n| n == expected), "{expected} missing from {names:?}");
     }
+    // The error details' types are served too, so grpcurl can decode them.
+    for symbol in [
+        "google.rpc.BadRequest",
+        "google.rpc.QuotaFailure",
+        "google.rpc.ErrorInfo",
+    ] {
+        let request = ServerReflectionRequest {
+            host: String::new(),
+            message_request: Some(MessageRequest::FileContainingSymbol(symbol.into())),
+        };
+        let mut responses = reflection
+            .server_reflection_info(tokio_stream::iter(vec![request]))
+            .await
+            .unwrap()
+            .into_inner();
+        let answer = responses.message().await.unwrap().unwrap().message_response;
+        assert!(
+            matches!(answer, Some(MessageResponse::FileDescriptorResponse(ref files)) if !files.file_descriptor_proto.is_empty()),
+            "{symbol}: {answer:?}"
+        );
+    }
     server.stop().await;
 }
 

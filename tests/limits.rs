@@ -54,7 +54,9 @@ async fn oversized_messages_and_batches_are_refused_with_the_right_codes() {
         a
     };
     let status = alumni
-        .import_alumni(tokio_stream::iter(vec![big(0), one_huge]))
+        .import_alumni(tokio_stream::iter(
+            vec![big(0), one_huge].into_iter().map(proto::ImportAlumniRequest::from),
+        ))
         .await
         .unwrap_err();
     assert_eq!(
@@ -128,7 +130,10 @@ async fn streams_beyond_their_pool_are_shed_not_queued_and_never_starve_unary_ca
         let mut importer = server.alumni.clone();
         let import = tokio::spawn(async move {
             importer
-                .import_alumni(tokio_stream::wrappers::ReceiverStream::new(receiver))
+                .import_alumni(tokio_stream::StreamExt::map(
+                    tokio_stream::wrappers::ReceiverStream::new(receiver),
+                    proto::ImportAlumniRequest::from,
+                ))
                 .await
         });
         sender
@@ -143,7 +148,7 @@ async fn streams_beyond_their_pool_are_shed_not_queued_and_never_starve_unary_ca
             match server
                 .alumni
                 .clone()
-                .import_alumni(tokio_stream::iter(Vec::new()))
+                .import_alumni(tokio_stream::iter(Vec::<proto::ImportAlumniRequest>::new()))
                 .await
             {
                 Err(status) if status.code() == Code::ResourceExhausted => break 'held (status, sender, import),
@@ -174,7 +179,7 @@ async fn streams_beyond_their_pool_are_shed_not_queued_and_never_starve_unary_ca
     let empty = server
         .alumni
         .clone()
-        .import_alumni(tokio_stream::iter(Vec::new()))
+        .import_alumni(tokio_stream::iter(Vec::<proto::ImportAlumniRequest>::new()))
         .await
         .expect("a stream is admitted again");
     assert_eq!(empty.into_inner().imported_count, 0);
@@ -218,7 +223,7 @@ async fn deadlines_end_calls_with_deadline_exceeded() {
         server.addr,
         "/alumni.matching.v1.AlumniService/ImportAlumni",
         &[("grpc-timeout", "300m")],
-        common::raw::frame(&prost::Message::encode_to_vec(&item)),
+        common::raw::frame(&prost::Message::encode_to_vec(&proto::ImportAlumniRequest::from(item))),
     )
     .await;
     assert_eq!(reply.code, Code::DeadlineExceeded, "{reply:?}");
@@ -233,7 +238,10 @@ async fn deadlines_end_calls_with_deadline_exceeded() {
     let status = server
         .alumni
         .clone()
-        .import_alumni(tokio_stream::wrappers::ReceiverStream::new(receiver))
+        .import_alumni(tokio_stream::StreamExt::map(
+            tokio_stream::wrappers::ReceiverStream::new(receiver),
+            proto::ImportAlumniRequest::from,
+        ))
         .await
         .unwrap_err();
     assert_eq!(status.code(), Code::DeadlineExceeded, "{status:?}");
@@ -263,7 +271,10 @@ async fn deadlines_end_calls_with_deadline_exceeded() {
     let imported = server
         .alumni
         .clone()
-        .import_alumni(tokio_stream::wrappers::ReceiverStream::new(receiver))
+        .import_alumni(tokio_stream::StreamExt::map(
+            tokio_stream::wrappers::ReceiverStream::new(receiver),
+            proto::ImportAlumniRequest::from,
+        ))
         .await
         .unwrap()
         .into_inner();

@@ -596,3 +596,41 @@ fn now_seconds() -> i64 {
         .unwrap()
         .as_secs() as i64
 }
+
+/// A gzip-compressed request is accepted, and a client that accepts gzip gets a
+/// compressed answer it decodes like any other.
+#[tokio::test]
+async fn gzip_requests_and_responses_work() {
+    use tonic::codec::CompressionEncoding;
+    let dir = tempfile::tempdir().unwrap();
+    let mut server = TestServer::start(dir.path()).await;
+    server.upsert(rust_team()).await;
+    server
+        .upsert_opportunities(vec![opportunity(
+            "o",
+            OpportunityKind::Rehire,
+            "Backend engineer",
+            &["Rust"],
+        )])
+        .await;
+    let plain = server.match_until("o", |r| r.candidates.len() >= 2).await;
+    let mut gzip = proto::match_service_client::MatchServiceClient::new(server.channel.clone())
+        .send_compressed(CompressionEncoding::Gzip)
+        .accept_compressed(CompressionEncoding::Gzip);
+    let response = gzip
+        .r#match(proto::MatchRequest {
+            target: Some(proto::match_request::Target::OpportunityId("o".into())),
+            limit: 100,
+            explain: true,
+            ..Default::default()
+        })
+        .await
+        .expect("a gzip request is accepted");
+    assert_eq!(
+        response.metadata().get("grpc-encoding").and_then(|v| v.to_str().ok()),
+        Some("gzip"),
+        "the answer is compressed for a client that accepts gzip"
+    );
+    assert_eq!(ids(&response.into_inner()), ids(&plain));
+    server.stop().await;
+}

@@ -528,7 +528,10 @@ async fn a_key_revoked_during_an_import_writes_nothing_sent_after_the_revocation
     let mut importer = AlumniServiceClient::new(channel(&server, &importer_key).await);
     let import = tokio::spawn(async move {
         importer
-            .import_alumni(tokio_stream::wrappers::ReceiverStream::new(receiver))
+            .import_alumni(tokio_stream::StreamExt::map(
+                tokio_stream::wrappers::ReceiverStream::new(receiver),
+                proto::ImportAlumniRequest::from,
+            ))
             .await
     });
     for i in 0..3 {
@@ -653,7 +656,10 @@ async fn one_key_cannot_lock_out_the_others_and_idle_streams_end() {
         let mut client = AlumniServiceClient::new(greedy_channel.clone());
         streams.push(tokio::spawn(async move {
             client
-                .import_alumni(tokio_stream::wrappers::ReceiverStream::new(receiver))
+                .import_alumni(tokio_stream::StreamExt::map(
+                    tokio_stream::wrappers::ReceiverStream::new(receiver),
+                    proto::ImportAlumniRequest::from,
+                ))
                 .await
         }));
     }
@@ -673,7 +679,11 @@ async fn one_key_cannot_lock_out_the_others_and_idle_streams_end() {
     }
     let mut other = AlumniServiceClient::new(channel(&server, &other_tenant).await);
     other
-        .import_alumni(tokio_stream::iter(vec![alumnus("g1", "Gin", "SRE", &[])]))
+        .import_alumni(tokio_stream::iter(
+            vec![alumnus("g1", "Gin", "SRE", &[])]
+                .into_iter()
+                .map(proto::ImportAlumniRequest::from),
+        ))
         .await
         .expect("another tenant's stream is admitted");
     let mut shed = 0;
@@ -939,9 +949,11 @@ async fn undecodable_messages_are_invalid_argument_and_imports_keep_what_came_be
         assert_eq!(reply.code, Code::InvalidArgument, "{what}: {reply:?}");
     }
 
-    let mut body = raw::frame(&valid("first"));
-    body.extend(raw::frame(&valid("second")));
-    body.extend(raw::frame(&invalid_utf8));
+    // ImportAlumniRequest.alumnus is field 1, length-delimited too.
+    let item = upsert;
+    let mut body = raw::frame(&item(valid("first")));
+    body.extend(raw::frame(&item(valid("second"))));
+    body.extend(raw::frame(&item(invalid_utf8)));
     let reply = raw::call(server.addr, &format!("{ALUMNI_SERVICE}/ImportAlumni"), &[], body).await;
     assert_eq!(reply.code, Code::InvalidArgument, "{reply:?}");
     assert_eq!(reply.details.as_ref().and_then(committed), Some(2), "{reply:?}");
@@ -949,8 +961,8 @@ async fn undecodable_messages_are_invalid_argument_and_imports_keep_what_came_be
     let mut huge = alumnus("huge", "Huge", "SRE", &[]);
     huge.positions[0].description = "x".repeat(9_000);
     huge.headline = "y".repeat(100_000);
-    let mut body = raw::frame(&valid("third"));
-    body.extend(raw::frame(&huge.encode_to_vec()));
+    let mut body = raw::frame(&item(valid("third")));
+    body.extend(raw::frame(&item(huge.encode_to_vec())));
     let reply = raw::call(server.addr, &format!("{ALUMNI_SERVICE}/ImportAlumni"), &[], body).await;
     assert_eq!(reply.code, Code::ResourceExhausted, "{reply:?}");
     assert_eq!(reply.details.as_ref().and_then(committed), Some(1), "{reply:?}");
@@ -1000,7 +1012,10 @@ async fn the_access_log_names_refused_callers_and_records_abandoned_calls() {
     let mut importer = AlumniServiceClient::new(channel(&server, &admin_key).await);
     let import = tokio::spawn(async move {
         importer
-            .import_alumni(tokio_stream::wrappers::ReceiverStream::new(receiver))
+            .import_alumni(tokio_stream::StreamExt::map(
+                tokio_stream::wrappers::ReceiverStream::new(receiver),
+                proto::ImportAlumniRequest::from,
+            ))
             .await
     });
     sender.send(alumnus("a1", "Aiko", "SRE", &[])).await.unwrap();

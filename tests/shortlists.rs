@@ -42,7 +42,7 @@ async fn rescore(server: &mut TestServer, ids: &[&str], only_stale: bool) -> Vec
         .into_inner();
     let mut messages = Vec::new();
     while let Some(message) = stream.message().await.expect("progress") {
-        messages.push(message);
+        messages.push(message.progress.expect("every message carries progress"));
     }
     messages
 }
@@ -225,7 +225,7 @@ async fn a_client_that_disconnects_cancels_the_run() {
         .await
         .unwrap()
         .into_inner();
-    let first = stream.message().await.unwrap().unwrap();
+    let first = stream.message().await.unwrap().unwrap().progress.unwrap();
     assert_eq!(first.total, 640);
     drop(stream);
     // Give the run time to notice and stop; a full run would write all 640.

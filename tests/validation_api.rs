@@ -213,7 +213,9 @@ async fn import_stream_stops_at_the_first_bad_item_and_keeps_the_ones_before() {
     items[1_200].display_name = String::new();
     let status = server
         .alumni
-        .import_alumni(tokio_stream::iter(items))
+        .import_alumni(tokio_stream::iter(
+            items.into_iter().map(proto::ImportAlumniRequest::from),
+        ))
         .await
         .unwrap_err();
     assert_eq!(status.code(), Code::InvalidArgument);
@@ -238,7 +240,7 @@ async fn import_stream_stops_at_the_first_bad_item_and_keeps_the_ones_before() {
         .collect();
     let response = server
         .alumni
-        .import_alumni(tokio_stream::iter(ok))
+        .import_alumni(tokio_stream::iter(ok.into_iter().map(proto::ImportAlumniRequest::from)))
         .await
         .unwrap()
         .into_inner();

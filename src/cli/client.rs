@@ -51,7 +51,11 @@ fn read_lines(path: &Path) -> Result<(u64, std::io::Lines<BufReader<File>>), Cli
 }
 
 /// Streams a JSONL file to the server.
-pub async fn import(what: ImportKind, path: &Path, connection: &Connection) -> Result<(), CliError> {
+/// Streams a JSONL file to the server from line `from_line` (1-based). Every
+/// failure says how much was committed and where to resume: a record is
+/// committed once the server has acknowledged it, and re-sending one is
+/// harmless (imports are upserts).
+pub async fn import(what: ImportKind, path: &Path, from_line: usize, connection: &Connection) -> Result<(), CliError> {
     let channel = connect(connection).await?;
     let (size, lines) = read_lines(path)?;
     let bar = progress_bar(
@@ -61,64 +65,135 @@ pub async fn import(what: ImportKind, path: &Path, connection: &Connection) -> R
             ImportKind::Opportunities => "opportunities",
         },
     );
+    let first = from_line.max(1);
+    let path_text = path.display().to_string();
     match what {
         ImportKind::Alumni => {
-            let (sender, receiver) = tokio::sync::mpsc::channel::<proto::Alumnus>(1024);
+            let (sender, receiver) = tokio::sync::mpsc::channel::<proto::ImportAlumniRequest>(1024);
             let reader_bar = bar.clone();
-            let path_text = path.display().to_string();
+            let reader_path = path_text.clone();
             // Parse on a blocking thread so reading the file overlaps with sending.
-            let reader = tokio::task::spawn_blocking(move || -> Result<(), CliError> {
+            // A line that does not parse ends the stream there: what came before
+            // it is still imported, and the error names the line to resume from.
+            // The line of every item sent is kept, to turn the server's count of
+            // committed items back into a line.
+            let reader = tokio::task::spawn_blocking(move || -> (Vec<usize>, Result<(), (usize, String)>) {
+                let mut sent_lines = Vec::new();
                 for (i, line) in lines.enumerate() {
-                    let line = line.map_err(|e| CliError::Client(format!("{path_text}:{}: {e}", i + 1)))?;
+                    let number = i + 1;
+                    let line = match line {
+                        Ok(line) => line,
+                        Err(e) => return (sent_lines, Err((number, format!("{reader_path}:{number}: {e}")))),
+                    };
                     reader_bar.inc(line.len() as u64 + 1);
-                    if line.trim().is_empty() {
+                    if number < first || line.trim().is_empty() {
                         continue;
                     }
-                    let alumnus: Alumnus = serde_json::from_str(&line)
-                        .map_err(|e| CliError::Client(format!("{path_text}:{}: {e}", i + 1)))?;
-                    if sender.blocking_send(convert::alumnus_to_proto(alumnus)).is_err() {
+                    let alumnus: Alumnus = match serde_json::from_str(&line) {
+                        Ok(alumnus) => alumnus,
+                        Err(e) => return (sent_lines, Err((number, format!("{reader_path}:{number}: {e}")))),
+                    };
+                    sent_lines.push(number);
+                    if sender.blocking_send(convert::alumnus_to_proto(alumnus).into()).is_err() {
                         break; // The call ended early; its status says why.
                     }
                 }
-                Ok(())
+                (sent_lines, Ok(()))
             });
             let mut client = AlumniServiceClient::new(channel).max_encoding_message_size(16 * 1024 * 1024);
             let outcome = client
                 .import_alumni(tokio_stream::wrappers::ReceiverStream::new(receiver))
                 .await;
-            let read = reader
+            let (sent_lines, read) = reader
                 .await
                 .map_err(|e| CliError::Client(format!("reader task: {e}")))?;
             bar.finish_and_clear();
-            read?;
-            let response = outcome.map_err(|status| CliError::Client(describe(&status)))?;
-            println!("imported {} alumni", response.into_inner().imported_count);
+            match (outcome, read) {
+                (Ok(response), Ok(())) => {
+                    println!("imported {} alumni", response.into_inner().imported_count);
+                }
+                (Ok(response), Err((line, message))) => {
+                    let imported = response.into_inner().imported_count;
+                    return Err(CliError::Client(format!(
+                        "{message}\n{imported} alumni before line {line} were imported; fix the line and resume \
+                         with --from-line {line}"
+                    )));
+                }
+                (Err(status), _) => {
+                    // The server commits in chunks and says in ErrorInfo how many
+                    // items of the stream it wrote.
+                    let committed = committed_items(&status);
+                    let resume = match committed {
+                        Some(n) => match sent_lines.get(n) {
+                            Some(line) => format!("{n} alumni were imported; resume with --from-line {line}"),
+                            None => format!("{n} alumni were imported"),
+                        },
+                        None => "some alumni may have been imported; importing again updates them, it does not \
+                                 duplicate them"
+                            .to_owned(),
+                    };
+                    return Err(CliError::Client(format!("{}\n{resume}", describe(&status))));
+                }
+            }
         }
         ImportKind::Opportunities => {
             let mut client = OpportunityServiceClient::new(channel);
             let mut batch = Vec::new();
+            let mut batch_first_line = first;
             let mut total = 0usize;
+            let committed = |total: usize, line: usize, message: String| {
+                CliError::Client(format!(
+                    "{message}\n{total} opportunities before line {line} were upserted; resume with --from-line {line}"
+                ))
+            };
             for (i, line) in lines.enumerate() {
-                let line = line.map_err(|e| CliError::Client(format!("{}:{}: {e}", path.display(), i + 1)))?;
+                let number = i + 1;
+                let line =
+                    line.map_err(|e| committed(total, batch_first_line, format!("{path_text}:{number}: {e}")))?;
                 bar.inc(line.len() as u64 + 1);
-                if line.trim().is_empty() {
+                if number < first || line.trim().is_empty() {
                     continue;
                 }
-                let opportunity: Opportunity = serde_json::from_str(&line)
-                    .map_err(|e| CliError::Client(format!("{}:{}: {e}", path.display(), i + 1)))?;
+                let opportunity: Opportunity = match serde_json::from_str(&line) {
+                    Ok(opportunity) => opportunity,
+                    Err(e) => {
+                        // What parsed before the bad line still goes in.
+                        if !batch.is_empty() {
+                            total += send_opportunities(&mut client, std::mem::take(&mut batch))
+                                .await
+                                .map_err(|e| committed(total, batch_first_line, e.to_string()))?;
+                        }
+                        return Err(committed(total, number, format!("{path_text}:{number}: {e}")));
+                    }
+                };
+                if batch.is_empty() {
+                    batch_first_line = number;
+                }
                 batch.push(convert::opportunity_to_proto(opportunity));
                 if batch.len() == 500 {
-                    total += send_opportunities(&mut client, std::mem::take(&mut batch)).await?;
+                    total += send_opportunities(&mut client, std::mem::take(&mut batch))
+                        .await
+                        .map_err(|e| committed(total, batch_first_line, e.to_string()))?;
                 }
             }
             if !batch.is_empty() {
-                total += send_opportunities(&mut client, batch).await?;
+                total += send_opportunities(&mut client, batch)
+                    .await
+                    .map_err(|e| committed(total, batch_first_line, e.to_string()))?;
             }
             bar.finish_and_clear();
             println!("upserted {total} opportunities");
         }
     }
     Ok(())
+}
+
+/// The items an import wrote before it stopped, from the error's ErrorInfo.
+fn committed_items(status: &tonic::Status) -> Option<usize> {
+    use tonic_types::StatusExt;
+    status
+        .get_details_error_info()
+        .and_then(|info| info.metadata.get("committed").and_then(|n| n.parse().ok()))
 }
 
 async fn send_opportunities(
@@ -230,6 +305,7 @@ pub async fn rescore(
         .message()
         .await
         .map_err(|status| CliError::Client(describe(&status)))?
+        .map(|message| message.progress.unwrap_or_default())
     {
         bar.set_length(u64::from(progress.total));
         bar.set_position(u64::from(progress.completed));

@@ -40,6 +40,10 @@ pub enum Command {
         what: ImportKind,
         /// JSONL file, one record per line (the format of `data/sample/`).
         file: PathBuf,
+        /// Start at this line (1-based): to resume an import that stopped, from
+        /// the line its error names.
+        #[arg(long, default_value_t = 1)]
+        from_line: usize,
         #[command(flatten)]
         connection: Connection,
     },
@@ -310,7 +314,12 @@ pub enum CliError {
 pub async fn run(cli: Cli) -> Result<(), CliError> {
     match cli.command {
         Command::Serve(args) => serve::serve(args).await,
-        Command::Import { what, file, connection } => client::import(what, &file, &connection).await,
+        Command::Import {
+            what,
+            file,
+            from_line,
+            connection,
+        } => client::import(what, &file, from_line, &connection).await,
         Command::Rescore {
             all: _,
             opportunity,

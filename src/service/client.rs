@@ -66,6 +66,7 @@ pub async fn connect(
     api_key: Option<&str>,
     ca_certificate: Option<&Path>,
 ) -> Result<ClientChannel, String> {
+    let endpoint = &with_scheme(endpoint);
     let mut builder =
         Channel::from_shared(endpoint.to_owned()).map_err(|e| format!("bad server address {endpoint:?}: {e}"))?;
     if endpoint.starts_with("https://") {
@@ -81,8 +82,33 @@ pub async fn connect(
     let channel = builder
         .connect()
         .await
-        .map_err(|e| format!("cannot connect to {endpoint}: {e}"))?;
+        .map_err(|e| format!("cannot connect to {endpoint}: {}", cause_chain(&e)))?;
     Ok(InterceptedService::new(channel, ApiKeyInterceptor::new(api_key)?))
+}
+
+/// `host:port` as `http://host:port`; an address with a scheme as given.
+pub fn with_scheme(endpoint: &str) -> String {
+    if endpoint.contains("://") {
+        endpoint.to_owned()
+    } else {
+        format!("http://{endpoint}")
+    }
+}
+
+/// An error and every cause under it, "outer: inner: innermost", each said
+/// once (transport errors often repeat their source in their own message).
+pub fn cause_chain(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        let said = cause.to_string();
+        if !text.contains(&said) {
+            text.push_str(": ");
+            text.push_str(&said);
+        }
+        source = cause.source();
+    }
+    text
 }
 
 /// A progress bar with one of the command line's templates (indicatif's syntax).
@@ -94,4 +120,32 @@ pub fn styled_bar(length: u64, template: &str) -> ProgressBar {
             .progress_chars("=> "),
     );
     bar
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn addresses_without_a_scheme_mean_http() {
+        assert_eq!(super::with_scheme("127.0.0.1:50051"), "http://127.0.0.1:50051");
+        assert_eq!(
+            super::with_scheme("https://match.example:443"),
+            "https://match.example:443"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_refused_connection_says_why() {
+        // Port 1 on loopback: nothing listens there.
+        let Err(message) = super::connect("127.0.0.1:1", None, None).await else {
+            panic!("connected to port 1");
+        };
+        assert!(
+            message.starts_with("cannot connect to http://127.0.0.1:1: "),
+            "{message}"
+        );
+        assert!(
+            message.to_lowercase().contains("refused"),
+            "the cause is named: {message}"
+        );
+    }
 }

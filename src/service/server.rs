@@ -6,7 +6,10 @@ use std::{future::Future, sync::Arc, time::Duration};
 
 use tokio::net::TcpListener;
 use tokio_stream::{StreamExt, wrappers::TcpListenerStream};
-use tonic::transport::{Identity, Server, ServerTlsConfig};
+use tonic::{
+    codec::CompressionEncoding,
+    transport::{Identity, Server, ServerTlsConfig},
+};
 use tonic_health::{ServingStatus, server::HealthReporter};
 use tower::ServiceBuilder;
 
@@ -120,14 +123,18 @@ pub async fn serve(
     set_health(&health_reporter, ServingStatus::Serving).await;
     let health_watch = tokio::spawn(watch_health(tenants.clone(), health_reporter.clone()));
 
+    // The google.rpc types too, so that a client such as grpcurl can decode
+    // the error details (BadRequest, QuotaFailure, …) every error carries.
     let reflection_v1 = tonic_reflection::server::Builder::configure()
         .register_encoded_file_descriptor_set(proto::FILE_DESCRIPTOR_SET)
         .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
+        .register_encoded_file_descriptor_set(tonic_types::pb::FILE_DESCRIPTOR_SET)
         .build_v1()
         .map_err(|e| ServiceError::Io(std::io::Error::other(e.to_string())))?;
     let reflection_v1alpha = tonic_reflection::server::Builder::configure()
         .register_encoded_file_descriptor_set(proto::FILE_DESCRIPTOR_SET)
         .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
+        .register_encoded_file_descriptor_set(tonic_types::pb::FILE_DESCRIPTOR_SET)
         .build_v1alpha()
         .map_err(|e| ServiceError::Io(std::io::Error::other(e.to_string())))?;
 
@@ -179,22 +186,30 @@ pub async fn serve(
         .add_service(
             AlumniServiceServer::new(handlers.clone())
                 .max_decoding_message_size(max)
-                .max_encoding_message_size(max),
+                .max_encoding_message_size(max)
+                .accept_compressed(CompressionEncoding::Gzip)
+                .send_compressed(CompressionEncoding::Gzip),
         )
         .add_service(
             OpportunityServiceServer::new(handlers.clone())
                 .max_decoding_message_size(max)
-                .max_encoding_message_size(max),
+                .max_encoding_message_size(max)
+                .accept_compressed(CompressionEncoding::Gzip)
+                .send_compressed(CompressionEncoding::Gzip),
         )
         .add_service(
             MatchServiceServer::new(handlers.clone())
                 .max_decoding_message_size(max)
-                .max_encoding_message_size(max),
+                .max_encoding_message_size(max)
+                .accept_compressed(CompressionEncoding::Gzip)
+                .send_compressed(CompressionEncoding::Gzip),
         )
         .add_service(
             AdminServiceServer::new(handlers)
                 .max_decoding_message_size(max)
-                .max_encoding_message_size(max),
+                .max_encoding_message_size(max)
+                .accept_compressed(CompressionEncoding::Gzip)
+                .send_compressed(CompressionEncoding::Gzip),
         )
         .serve_with_incoming_shutdown(incoming, stopping);
     let grace = options.shutdown_grace;

@@ -338,7 +338,13 @@ async fn bench_import(file: &std::path::Path, streams: usize, connection: &Conne
         .into_iter()
         .map(|shard| {
             let mut client = AlumniServiceClient::new(channel.clone()).max_encoding_message_size(16 * 1024 * 1024);
-            tokio::spawn(async move { client.import_alumni(tokio_stream::iter(shard)).await })
+            tokio::spawn(async move {
+                client
+                    .import_alumni(tokio_stream::iter(
+                        shard.into_iter().map(proto::ImportAlumniRequest::from),
+                    ))
+                    .await
+            })
         })
         .collect();
     for call in calls {

@@ -388,7 +388,12 @@ async fn load_operation(
                     .await
                     .map(drop)
             } else {
-                alumni.import_alumni(tokio_stream::iter(batch)).await.map(drop)
+                alumni
+                    .import_alumni(tokio_stream::iter(
+                        batch.into_iter().map(proto::ImportAlumniRequest::from),
+                    ))
+                    .await
+                    .map(drop)
             };
             if result.is_ok()
                 && let Ok(mut written) = written.lock()
@@ -516,7 +521,10 @@ impl Probes {
         }
         let (sender, receiver) = tokio::sync::mpsc::channel::<proto::Alumnus>(1);
         let outcome = AlumniServiceClient::new(channel.clone())
-            .import_alumni(tokio_stream::wrappers::ReceiverStream::new(receiver))
+            .import_alumni(tokio_stream::StreamExt::map(
+                tokio_stream::wrappers::ReceiverStream::new(receiver),
+                proto::ImportAlumniRequest::from,
+            ))
             .await;
         drop(sender);
         self.idle_in_flight.fetch_sub(1, Ordering::AcqRel);
@@ -573,7 +581,10 @@ impl Probes {
         let mut importer = AlumniServiceClient::new(channel.clone());
         let import = tokio::spawn(async move {
             importer
-                .import_alumni(tokio_stream::wrappers::ReceiverStream::new(receiver))
+                .import_alumni(tokio_stream::StreamExt::map(
+                    tokio_stream::wrappers::ReceiverStream::new(receiver),
+                    proto::ImportAlumniRequest::from,
+                ))
                 .await
         });
         for i in 0..2 {

@@ -19,6 +19,6 @@ pub use requests::{
 };
 pub use responses::{
     assign_mentors_response, candidate_to_proto, list_opportunities_response, match_for_alumnus_response,
-    match_response, progress_to_proto, shortlist_response,
+    match_response, progress_to_proto, rescore_response, shortlist_response,
 };
 pub use scalars::{kind_filter_from_proto, kind_from_proto, kind_to_proto, status_filter_from_proto};

@@ -51,9 +51,13 @@ pub fn upsert_alumni_request(request: proto::UpsertAlumniRequest) -> Result<Vec<
 
 /// One streamed alumnus of an import, converted and validated, as item
 /// `position` of the stream.
-pub fn import_item(item: proto::Alumnus, position: u64) -> Result<domain::Alumnus, Violations> {
+pub fn import_item(item: proto::ImportAlumniRequest, position: u64) -> Result<domain::Alumnus, Violations> {
     let path = format!("alumni[{position}]");
     let mut violations = Violations::new();
+    let Some(item) = item.alumnus else {
+        violations.add(&path, "is required (ImportAlumniRequest.alumnus)");
+        return Err(violations);
+    };
     let alumnus = alumnus_from_proto(item, &path, &mut violations);
     validate_alumnus(&alumnus, &path, &mut violations);
     violations.into_result().map(|()| alumnus)

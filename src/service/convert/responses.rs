@@ -129,6 +129,13 @@ pub fn list_opportunities_response(page: OpportunityPage) -> proto::ListOpportun
 }
 
 /// Re-score progress.
+/// One message of a Rescore stream.
+pub fn rescore_response(p: RescoreProgress) -> proto::RescoreResponse {
+    proto::RescoreResponse {
+        progress: Some(progress_to_proto(p)),
+    }
+}
+
 pub fn progress_to_proto(p: RescoreProgress) -> proto::RescoreProgress {
     proto::RescoreProgress {
         completed: p.completed,

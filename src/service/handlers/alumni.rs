@@ -30,7 +30,7 @@ impl AlumniService for Handlers {
 
     async fn import_alumni(
         &self,
-        request: Request<Streaming<proto::Alumnus>>,
+        request: Request<Streaming<proto::ImportAlumniRequest>>,
     ) -> Result<Response<proto::ImportAlumniResponse>, Status> {
         let call = Call::of(&request)?;
         let engine = self.engine(&call).await?;
@@ -95,7 +95,7 @@ impl Handlers {
         &self,
         call: &Call,
         engine: std::sync::Arc<Engine>,
-        mut stream: Streaming<proto::Alumnus>,
+        mut stream: Streaming<proto::ImportAlumniRequest>,
     ) -> Result<u64, ServiceError> {
         let principal = call.caller()?.clone();
         let authentication = &self.shared.authentication;

@@ -17,7 +17,7 @@ use crate::{
 };
 
 /// The stream of a re-score's progress.
-pub type RescoreStream = Pin<Box<dyn Stream<Item = Result<proto::RescoreProgress, Status>> + Send>>;
+pub type RescoreStream = Pin<Box<dyn Stream<Item = Result<proto::RescoreResponse, Status>> + Send>>;
 
 #[tonic::async_trait]
 impl MatchService for Handlers {
@@ -77,10 +77,10 @@ impl MatchService for Handlers {
         tokio::task::spawn_blocking(move || {
             let _entered = span.enter();
             let outcome = engine.rescore(request, &cancel, |progress| {
-                let _ = sender.send(Ok(convert::progress_to_proto(progress)));
+                let _ = sender.send(Ok(convert::rescore_response(progress)));
             });
             let last = match outcome {
-                Ok(last) => Ok(convert::progress_to_proto(last)),
+                Ok(last) => Ok(convert::rescore_response(last)),
                 Err(error) => Err(Status::from(ServiceError::from(error))),
             };
             let _ = sender.send(last);

@@ -64,7 +64,12 @@ impl Engine {
         // The ranking is computed as deep as this page reaches (a page token
         // from a client: saturate rather than overflow).
         let end = offset.saturating_add(limit);
-        let context = self.ranking_context(&prepared, &profile, Timestamp::now(), options.require_all_required_skills);
+        let context = self.ranking_context(
+            &prepared,
+            &profile,
+            Timestamp::now(),
+            options.require_all_required_skills,
+        );
         let ranking = self.rank_opportunity(&snapshot, &context, end, cancel)?;
         let total_eligible = ranking.total_eligible;
         let total_matched = ranking.candidates.len();
@@ -137,9 +142,8 @@ impl Engine {
         let mut candidates = ranking::score_against(context, entries, best_bm25, cancel)?;
 
         let deeper_pool = first_pool.max(MAX_RANKING_DEPTH);
-        let more_retrievable = deeper_pool > first_pool
-            && first.hits.len() >= first_pool
-            && first.total_eligible > first_pool as u64;
+        let more_retrievable =
+            deeper_pool > first_pool && first.hits.len() >= first_pool && first.total_eligible > first_pool as u64;
         if depth <= candidates.len() || !more_retrievable {
             return Ok(Ranking {
                 total_eligible: first.total_eligible,

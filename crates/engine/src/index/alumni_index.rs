@@ -10,8 +10,8 @@ use tantivy::{
 };
 
 use super::{
-    IndexError,
-    gate_cache::GateCache, JAPANESE, JapaneseMorphology, JapaneseTokenizer, MULTILINGUAL, MultilingualTokenizer,
+    IndexError, JAPANESE, JapaneseMorphology, JapaneseTokenizer, MULTILINGUAL, MultilingualTokenizer,
+    gate_cache::GateCache,
     schema::{BIGRAM_ONLY, Fields, SCHEMA_VERSION, TextPair, schema},
 };
 use crate::{

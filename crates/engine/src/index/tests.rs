@@ -193,7 +193,11 @@ fn cached_gates_follow_deletions() {
     }
     index.commit(&mut writer, 1).unwrap();
     let query = RetrievalQuery::for_opportunity(&opportunity("rust"), &taxonomy, false, None);
-    let search = || index.retrieve(&index.snapshot(), &query, 100, &Cancellation::new()).unwrap();
+    let search = || {
+        index
+            .retrieve(&index.snapshot(), &query, 100, &Cancellation::new())
+            .unwrap()
+    };
     assert_eq!(search().total_eligible, 50);
     assert_eq!(index.gates.len(), 1, "one segment, one kind");
     for n in (0..50).step_by(2) {
@@ -204,7 +208,10 @@ fn cached_gates_follow_deletions() {
     assert_eq!(after.total_eligible, 25);
     assert_eq!(after.hits.len(), 25);
     assert!(
-        after.hits.iter().all(|hit| hit.id[1..].parse::<u32>().unwrap() % 2 == 1),
+        after
+            .hits
+            .iter()
+            .all(|hit| hit.id[1..].parse::<u32>().unwrap() % 2 == 1),
         "a deleted alumnus is never retrieved"
     );
 }

@@ -64,7 +64,18 @@ fn rank_default(opportunity: Opportunity, pool: Vec<PoolEntry>) -> Vec<ScoredCan
 
 /// Ranks two alumni with equal text relevance and returns the ids best first.
 fn order(opportunity: Opportunity, a: Alumnus, b: Alumnus) -> Vec<String> {
-    let pool = vec![PoolEntry { alumnus: a, bm25: 1.0, career: None }, PoolEntry { alumnus: b, bm25: 1.0, career: None }];
+    let pool = vec![
+        PoolEntry {
+            alumnus: a,
+            bm25: 1.0,
+            career: None,
+        },
+        PoolEntry {
+            alumnus: b,
+            bm25: 1.0,
+            career: None,
+        },
+    ];
     rank_default(opportunity, pool)
         .into_iter()
         .map(|c| c.alumnus_id)

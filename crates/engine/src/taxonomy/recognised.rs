@@ -167,7 +167,11 @@ mod tests {
         let a = alumnus("Registered Nurse", &["Dental Assistant"]);
         let bytes = RecognisedCareer::of(&a, &occupations).encode();
         for cut in 0..bytes.len() {
-            assert_eq!(RecognisedCareer::decode(&bytes[..cut], &occupations), None, "cut at {cut}");
+            assert_eq!(
+                RecognisedCareer::decode(&bytes[..cut], &occupations),
+                None,
+                "cut at {cut}"
+            );
         }
         let mut longer = bytes.clone();
         longer.push(0);

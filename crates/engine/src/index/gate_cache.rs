@@ -46,7 +46,7 @@ impl GateCache {
 
     /// Drops the entries of segments (or delete generations) not among
     /// `current`, once there are many.
-    pub(super) fn retain_segments(&self, current: &[&SegmentReader]) {
+    pub(super) fn retain_segments(&self, current: &[SegmentReader]) {
         let mut entries = self.lock();
         if entries.len() <= PRUNE_ABOVE {
             return;

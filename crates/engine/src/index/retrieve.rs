@@ -207,8 +207,7 @@ impl AlumniIndex {
             &self.gates,
             cancel,
         )?;
-        self.gates
-            .retain_segments(&searcher.segment_readers().iter().collect::<Vec<_>>());
+        self.gates.retain_segments(searcher.segment_readers());
         let mut hits = Vec::with_capacity(top.len());
         let mut columns = HashMap::new();
         let mut id = String::new();

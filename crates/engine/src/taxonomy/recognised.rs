@@ -11,7 +11,7 @@
 //! the titles tells whether the record ranked is still the one recognised (the
 //! index may lag the store), and otherwise ranking recognises afresh.
 
-use super::{OccupationId, OccupationMatch, Occupations};
+use super::{OccupationId, OccupationMatch, Occupations, fingerprint::Fingerprint};
 use crate::domain::Alumnus;
 
 /// The occupations each title of a career names: one entry per position, in
@@ -119,17 +119,14 @@ fn titles(alumnus: &Alumnus) -> impl Iterator<Item = &str> {
         .chain(std::iter::once(alumnus.headline.as_str()))
 }
 
-/// FNV-1a over the titles, each ended by a byte no UTF-8 text holds: stable
+/// The titles' fingerprint (FNV-1a, each title ended by a separator): stable
 /// across processes, as the index outlives them.
 fn titles_hash(alumnus: &Alumnus) -> u64 {
-    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    let mut hash = Fingerprint::default();
     for title in titles(alumnus) {
-        for &b in title.as_bytes().iter().chain(&[0xff]) {
-            hash ^= u64::from(b);
-            hash = hash.wrapping_mul(0x0100_0000_01b3);
-        }
+        hash.add(title);
     }
-    hash
+    hash.value()
 }
 
 #[cfg(test)]

@@ -45,7 +45,7 @@ open(out, "wb").write(b"\x00" + len(body).to_bytes(4, "big") + body)
 print(f"h2load: request body: Match {ids[0]}, limit 50, explain ({len(body)} bytes)", file=sys.stderr)
 PY
 
-taskset -c 0 "$bin" serve --no-sample --data-dir "$state" --listen "127.0.0.1:$port" --log warn 2>> "$work/server.log" &
+taskset -c 0 "$bin" serve --no-sample --data-dir "$state" --listen "127.0.0.1:$port" --http-listen "127.0.0.1:$((port + 1))" --log warn 2>> "$work/server.log" &
 server=$!
 trap 'kill -TERM $server 2>/dev/null || true; wait $server 2>/dev/null || true' EXIT
 for _ in $(seq 1 600); do

@@ -21,7 +21,7 @@ state=$work/server-$alumni
 [[ -d $state ]] || { echo "profile: no $state; run benches/run.sh $alumni first" >&2; exit 1; }
 cargo build --release --locked --workspace >&2
 
-taskset -c 0 "$bin" serve --no-sample --data-dir "$state" --listen "127.0.0.1:$port" --log warn 2>> "$work/server.log" &
+taskset -c 0 "$bin" serve --no-sample --data-dir "$state" --listen "127.0.0.1:$port" --http-listen "127.0.0.1:$((port + 1))" --log warn 2>> "$work/server.log" &
 server=$!
 trap 'kill -TERM $server 2>/dev/null || true; wait $server 2>/dev/null || true' EXIT
 client() { taskset -c 1 "$bin" "$@" --server "http://127.0.0.1:$port" --data-dir "$state"; }

@@ -15,7 +15,7 @@ scripts/setup.sh --release
 cargo build --release --locked --workspace
 data=$(mktemp -d)
 trap 'kill "$server" 2>/dev/null || true; rm -rf "$data"' EXIT
-target/release/alumni-match serve --data-dir "$data" --listen "127.0.0.1:$port" --log warn \
+target/release/alumni-match serve --data-dir "$data" --listen "127.0.0.1:$port" --http-listen "127.0.0.1:$((port + 1))" --log warn \
     2> "$data.server.log" &
 server=$!
 for _ in $(seq 1 300); do

@@ -28,6 +28,10 @@ pub struct ServeConfig {
     /// Address to listen on. Loopback by default: exposing personal data on other
     /// interfaces must be a deliberate choice.
     pub listen: SocketAddr,
+    /// Serve the HTTP/1.1 routes (`/metrics` for Prometheus, `/healthz`).
+    pub http: bool,
+    /// Address of the HTTP routes; loopback by default, like `listen`.
+    pub http_listen: SocketAddr,
     /// Where the store and index live.
     pub data_dir: PathBuf,
     /// Dataset loaded on first start when the store is empty (`alumni.jsonl`,
@@ -110,6 +114,8 @@ impl Default for ServeConfig {
         let admission = AdmissionLimits::default();
         Self {
             listen: SocketAddr::from(([127, 0, 0, 1], 50051)),
+            http: true,
+            http_listen: SocketAddr::from(([127, 0, 0, 1], 50052)),
             data_dir: PathBuf::from("alumni-data"),
             sample_dir: Some(PathBuf::from("data/sample")),
             taxonomy_path: Some(PathBuf::from("data/taxonomy/skills.tsv")),

@@ -1048,6 +1048,57 @@ async fn the_access_log_names_refused_callers_and_records_abandoned_calls() {
     server.stop().await;
 }
 
+#[tokio::test]
+async fn the_access_log_moved_away_and_signalled_with_sighup_starts_a_new_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let server = ServerProcess::spawn(&data, None, "warn").await;
+    let log_path = data.join("access.log");
+    let mut alumni = AlumniServiceClient::new(server.channel.clone());
+    let lookup = async |alumni: &mut AlumniServiceClient<ClientChannel>, id: &str| {
+        let status = alumni
+            .get_alumnus(proto::GetAlumnusRequest { id: id.into() })
+            .await
+            .unwrap_err();
+        assert_eq!(status.code(), Code::NotFound);
+    };
+    lookup(&mut alumni, "before").await;
+    let read_lines = |path: &Path| -> Vec<serde_json::Value> {
+        std::fs::read_to_string(path)
+            .unwrap_or_default()
+            .lines()
+            .map(|line| serde_json::from_str(line).expect("every line is whole JSON"))
+            .collect()
+    };
+    eventually("the first call is logged", 10, async || {
+        !read_lines(&log_path).is_empty()
+    })
+    .await;
+    let rotated = data.join("access.log.1");
+    std::fs::rename(&log_path, &rotated).unwrap();
+    let hangup = std::process::Command::new("kill")
+        .args(["-HUP", &server.pid().to_string()])
+        .status()
+        .unwrap();
+    assert!(hangup.success());
+    // The signal is handled asynchronously: call until a record lands at the path.
+    eventually("records go to a new file at the old path", 10, async || {
+        lookup(&mut alumni, "after").await;
+        log_path.exists() && !read_lines(&log_path).is_empty()
+    })
+    .await;
+    let old = read_lines(&rotated);
+    assert!(old.iter().any(|r| r["method"] == "GetAlumnus"), "{old:?}");
+    assert!(read_lines(&log_path).iter().all(|r| r["method"] == "GetAlumnus"));
+    assert_eq!(
+        std::fs::metadata(&log_path).unwrap().permissions().mode() & 0o777,
+        0o600,
+        "the new file is private too"
+    );
+    // A server that rotated its log still answers.
+    lookup(&mut alumni, "later").await;
+}
+
 // 11. The small ones.
 
 #[tokio::test]

@@ -23,9 +23,23 @@ pub struct Cli {
     /// Log filter (tracing's EnvFilter syntax), e.g. "info" or "alumni_match=debug".
     #[arg(long, global = true, env = "ALUMNI_MATCH_LOG", default_value = "info")]
     pub log: String,
+    /// Log line format: `text` for people (coloured only at a terminal), `json`
+    /// (one object per line) for log shippers.
+    #[arg(long, global = true, env = "ALUMNI_MATCH_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
+    pub log_format: LogFormat,
     /// What to do.
     #[command(subcommand)]
     pub command: Command,
+}
+
+/// How log lines are written to stderr.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum LogFormat {
+    /// Human-readable lines.
+    Text,
+    /// One JSON object per line: time, level, target, message and fields, with
+    /// the RPC span's fields (method, tenant, key id).
+    Json,
 }
 
 /// The subcommands.
@@ -241,6 +255,14 @@ pub struct ServeArgs {
     #[arg(long)]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub listen: Option<std::net::SocketAddr>,
+    /// Address of the HTTP routes, /metrics and /healthz [default: 127.0.0.1:50052].
+    #[arg(long)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub http_listen: Option<std::net::SocketAddr>,
+    /// Do not serve the HTTP routes.
+    #[arg(long)]
+    #[serde(skip)]
+    pub no_http: bool,
     /// Data directory [default: ./alumni-data].
     #[arg(long)]
     #[serde(skip_serializing_if = "Option::is_none")]

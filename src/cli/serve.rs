@@ -16,6 +16,9 @@ pub(super) async fn serve(args: ServeArgs) -> Result<(), CliError> {
     if args.no_sample {
         config.sample_dir = None;
     }
+    if args.no_http {
+        config.http = false;
+    }
     // Before anything is created: personal data is readable by its owner only,
     // and only a brand-new data directory gets the sample dataset.
     data_dir::restrict_umask();
@@ -41,6 +44,7 @@ pub(super) async fn serve(args: ServeArgs) -> Result<(), CliError> {
     } else {
         AccessLog::disabled()
     };
+    reopen_on_hangup(&access_log);
     let options = ServerOptions { access_log, ..options };
     let data_dir = config.data_dir.clone();
     let tenants = tokio::task::spawn_blocking(move || -> Result<Arc<Tenants>, CliError> {
@@ -66,8 +70,22 @@ pub(super) async fn serve(args: ServeArgs) -> Result<(), CliError> {
     }
     let listener = tokio::net::TcpListener::bind(config.listen)
         .await
-        .map_err(service::ServiceError::Io)?;
-    service::serve(tenants, authentication, listener, options, shutdown_signal()).await?;
+        .map_err(|e| CliError::Client(format!("cannot listen on {} (gRPC): {e}", config.listen)))?;
+    let http = if config.http {
+        let http = tokio::net::TcpListener::bind(config.http_listen).await.map_err(|e| {
+            CliError::Client(format!(
+                "cannot listen on {} (HTTP: /metrics): {e}; set http_listen, or --no-http",
+                config.http_listen
+            ))
+        })?;
+        let local = http.local_addr().map_err(service::ServiceError::Io)?;
+        eprintln!("Metrics: http://{local}/metrics");
+        Some(http)
+    } else {
+        None
+    };
+    let listeners = service::Listeners { grpc: listener, http };
+    service::serve(tenants, authentication, listeners, options, shutdown_signal()).await?;
     Ok(())
 }
 
@@ -139,6 +157,37 @@ fn write_private(path: &std::path::Path, text: &str) -> std::io::Result<()> {
     file.write_all(text.as_bytes())?;
     file.write_all(b"\n")?;
     file.sync_all()
+}
+
+/// Reopens the access log on every SIGHUP, for rotation (logrotate moves the file,
+/// then signals the server).
+fn reopen_on_hangup(access_log: &AccessLog) {
+    let Some(path) = access_log.path().map(std::path::Path::to_owned) else {
+        return;
+    };
+    #[cfg(unix)]
+    {
+        let access_log = access_log.clone();
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup()) {
+            Ok(mut hangups) => {
+                tokio::spawn(async move {
+                    while hangups.recv().await.is_some() {
+                        match access_log.reopen() {
+                            Ok(()) => tracing::info!(path = %path.display(), "access log reopened (SIGHUP)"),
+                            Err(error) => {
+                                tracing::error!(%error, path = %path.display(), "cannot reopen the access log; still writing to the old file")
+                            }
+                        }
+                    }
+                });
+            }
+            Err(error) => {
+                tracing::warn!(%error, "cannot listen for SIGHUP: the access log cannot be rotated by signal")
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = path;
 }
 
 /// Completes on SIGINT (Ctrl-C) or SIGTERM.

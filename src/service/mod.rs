@@ -1,6 +1,7 @@
 //! The gRPC surface: tonic handlers over the tenants' engines, the layers that
 //! authenticate, admit, bound and record every call, health, reflection, and the
-//! server's lifecycle. The only layer that knows `tonic::Status`.
+//! server's lifecycle, and the HTTP routes beside it (Prometheus `/metrics`,
+//! `/healthz`). The only layer that knows `tonic::Status`.
 //!
 //! A call passes, in order: the audit layer (span, access record), the
 //! authentication layer (UNAUTHENTICATED, PERMISSION_DENIED), the admission layer
@@ -17,7 +18,9 @@ pub mod codec;
 pub mod convert;
 mod error;
 mod handlers;
+mod http;
 pub mod layers;
+mod metrics;
 pub mod server;
 
 pub use access_log::{AccessLog, AccessRecord};
@@ -27,4 +30,5 @@ pub use client::{ADMIN_KEY_FILE, ClientChannel, Connection, connect, styled_bar}
 pub use error::{ERROR_DOMAIN, ServiceError};
 pub use handlers::Handlers;
 pub use layers::{AdmissionLimits, parse_grpc_timeout};
-pub use server::{ServerOptions, TlsFiles, serve};
+pub use metrics::{CallMetrics, MetricsSource};
+pub use server::{Listeners, ServerOptions, TlsFiles, serve};

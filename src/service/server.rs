@@ -15,7 +15,9 @@ use tower::ServiceBuilder;
 
 use super::{
     AccessLog, Authentication, Handlers, ServiceError,
+    http::serve_http,
     layers::{Admission, AdmissionLayer, AdmissionLimits, AuditLayer, AuthLayer, DeadlineLayer},
+    metrics::{CallMetrics, MetricsSource},
 };
 use crate::{
     engine::{Cancellation, Stop, Tenants},
@@ -94,23 +96,39 @@ fn contains(haystack: &[u8], needle: &[u8]) -> bool {
     haystack.windows(needle.len()).any(|window| window == needle)
 }
 
+/// The sockets the server answers on: gRPC, and optionally the HTTP/1.1 routes
+/// (`/metrics`, `/healthz`).
+pub struct Listeners {
+    /// The API.
+    pub grpc: TcpListener,
+    /// The HTTP routes, if any.
+    pub http: Option<TcpListener>,
+}
+
+impl From<TcpListener> for Listeners {
+    fn from(grpc: TcpListener) -> Self {
+        Self { grpc, http: None }
+    }
+}
+
 /// How often the key file is checked for issued and revoked keys.
 const KEY_FILE_POLL: Duration = Duration::from_secs(1);
 /// How often the tenants' stores are probed for health (and, after a failed
 /// write, tried again so writes resume once the disk has room).
 const HEALTH_PROBE: Duration = Duration::from_secs(1);
 
-/// Serves the API on `listener` until `shutdown` completes. Then it stops
+/// Serves the API on `listeners` until `shutdown` completes. Then it stops
 /// accepting, lets in-flight calls finish for the grace period, stops the work
 /// of those still running (their callers get UNAVAILABLE), closes connections,
 /// and flushes every tenant's indexer.
 pub async fn serve(
     tenants: Arc<Tenants>,
     authentication: Authentication,
-    listener: TcpListener,
+    listeners: impl Into<Listeners>,
     options: ServerOptions,
     shutdown: impl Future<Output = ()> + Send,
 ) -> Result<(), ServiceError> {
+    let Listeners { grpc: listener, http } = listeners.into();
     let root = Cancellation::new();
     let handlers = Handlers::new(
         tenants.clone(),
@@ -144,6 +162,25 @@ pub async fn serve(
     // Graceful drain is bounded: a client that keeps its connection open must not
     // keep the server (and the indexer flush after it) from stopping.
     let (draining_tx, mut draining_rx) = tokio::sync::watch::channel(false);
+    let admission = Admission::new(options.admission);
+    let calls = CallMetrics::default();
+    let http_task = http.map(|http| {
+        let source = MetricsSource {
+            calls: calls.clone(),
+            admission: admission.clone(),
+            tenants: tenants.clone(),
+            access_log: options.access_log.clone(),
+        };
+        let mut draining = draining_rx.clone();
+        tokio::spawn(async move {
+            let stopping = async move {
+                let _ = draining.wait_for(|draining| *draining).await;
+            };
+            if let Err(error) = serve_http(http, source, stopping).await {
+                tracing::error!(%error, "the HTTP listener failed; gRPC goes on");
+            }
+        })
+    });
     let stopping = {
         let reporter = health_reporter.clone();
         async move {
@@ -170,9 +207,9 @@ pub async fn serve(
         builder = builder.tls_config(ServerTlsConfig::new().identity(identity))?;
     }
     let layers = ServiceBuilder::new()
-        .layer(AuditLayer::new(options.access_log.clone()))
+        .layer(AuditLayer::new(options.access_log.clone(), calls))
         .layer(AuthLayer::new(authentication))
-        .layer(AdmissionLayer::new(Admission::new(options.admission)))
+        .layer(AdmissionLayer::new(admission))
         .layer(DeadlineLayer::new(options.request_timeout, root.clone()))
         .layer(tower::util::MapResponseLayer::new(oversized_as_resource_exhausted))
         .into_inner();
@@ -231,6 +268,9 @@ pub async fn serve(
         watch.abort();
     }
     health_watch.abort();
+    if let Some(http_task) = http_task {
+        http_task.abort();
+    }
     tokio::task::spawn_blocking(move || tenants.shutdown()).await?;
     tracing::info!("stopped");
     outcome

@@ -264,6 +264,8 @@ pub struct ServerProcess {
     pub channel: ClientChannel,
     /// The server's address.
     pub addr: SocketAddr,
+    /// Its HTTP routes' address (`/metrics`, `/healthz`).
+    pub http_addr: SocketAddr,
 }
 
 /// How to start a [`ServerProcess`].
@@ -330,11 +332,15 @@ impl ServerProcess {
         use std::process::{Command, Stdio};
         use tonic_health::pb::{HealthCheckRequest, health_check_response::ServingStatus, health_client::HealthClient};
 
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
+        let free_port = || {
+            std::net::TcpListener::bind("127.0.0.1:0")
+                .unwrap()
+                .local_addr()
+                .unwrap()
+                .port()
+        };
+        let port = free_port();
+        let http_port = free_port();
         let stderr_path = match &setup.log_file {
             Some(path) => path.clone(),
             None => std::env::temp_dir().join(format!("alumni-match-test-{}-{port}.log", std::process::id())),
@@ -354,6 +360,8 @@ impl ServerProcess {
                 &format!("127.0.0.1:{port}"),
                 "--log",
                 &setup.log_level,
+                "--http-listen",
+                &format!("127.0.0.1:{http_port}"),
             ])
             .arg("--data-dir")
             .arg(data_dir);
@@ -385,6 +393,7 @@ impl ServerProcess {
                 service::ApiKeyInterceptor::new(None).unwrap(),
             ),
             addr,
+            http_addr: format!("127.0.0.1:{http_port}").parse().unwrap(),
         };
         let endpoint = format!("http://{addr}");
         let deadline = tokio::time::Instant::now() + Duration::from_secs(60);

@@ -67,6 +67,9 @@ pub struct Admission {
     limits: AdmissionLimits,
     unary: Mutex<Pool>,
     streams: Mutex<Pool>,
+    /// Calls refused so far, by pool ("calls", "streams") and by the limit that
+    /// refused them ("server", "tenant", "key"), for the metrics.
+    shed: Mutex<std::collections::BTreeMap<(&'static str, &'static str), u64>>,
 }
 
 /// Which limit refused a call, for its message.
@@ -93,6 +96,24 @@ pub enum Refusal {
         /// "calls" or "streams".
         what: &'static str,
     },
+}
+
+impl Refusal {
+    /// "calls" or "streams".
+    pub fn pool(&self) -> &'static str {
+        match self {
+            Refusal::Server { what, .. } | Refusal::Tenant { what, .. } | Refusal::Key { what, .. } => what,
+        }
+    }
+
+    /// "server", "tenant" or "key".
+    pub fn limit_name(&self) -> &'static str {
+        match self {
+            Refusal::Server { .. } => "server",
+            Refusal::Tenant { .. } => "tenant",
+            Refusal::Key { .. } => "key",
+        }
+    }
 }
 
 impl std::fmt::Display for Refusal {
@@ -154,11 +175,22 @@ impl Admission {
             },
             unary: Mutex::new(Pool::default()),
             streams: Mutex::new(Pool::default()),
+            shed: Mutex::default(),
         })
     }
 
     /// Takes a permit for a call of `principal`, or says which limit is reached.
     pub fn admit(self: &Arc<Self>, principal: &Principal, streaming: Streaming) -> Result<Permit, Refusal> {
+        let admitted = self.try_admit(principal, streaming);
+        if let Err(refusal) = &admitted
+            && let Ok(mut shed) = self.shed.lock()
+        {
+            *shed.entry((refusal.pool(), refusal.limit_name())).or_default() += 1;
+        }
+        admitted
+    }
+
+    fn try_admit(self: &Arc<Self>, principal: &Principal, streaming: Streaming) -> Result<Permit, Refusal> {
         let is_stream = streaming != Streaming::Unary;
         let (pool, total, per_tenant, per_key, what) = if is_stream {
             (
@@ -206,6 +238,20 @@ impl Admission {
     }
 
     /// Permits held now: `(unary calls, streams)`.
+    /// Calls refused so far: (pool, limit, count), pool "calls" or "streams" and
+    /// limit "server", "tenant" or "key".
+    pub fn shed(&self) -> Vec<(&'static str, &'static str, u64)> {
+        self.shed
+            .lock()
+            .map(|shed| shed.iter().map(|(&(pool, limit), &n)| (pool, limit, n)).collect())
+            .unwrap_or_default()
+    }
+
+    /// The limits in force (each at least 1).
+    pub fn limits(&self) -> AdmissionLimits {
+        self.limits
+    }
+
     pub fn in_use(&self) -> (usize, usize) {
         let count = |pool: &Mutex<Pool>| pool.lock().map(|p| p.total).unwrap_or(0);
         (count(&self.unary), count(&self.streams))
@@ -325,6 +371,11 @@ mod tests {
             Err(Refusal::Key { .. })
         ));
         assert_eq!(admission.in_use(), (2, 3));
+        assert_eq!(
+            admission.shed(),
+            [("calls", "key", 1), ("streams", "key", 1), ("streams", "tenant", 1)],
+            "every refusal is counted by pool and limit"
+        );
         drop(first);
         assert!(admission.admit(&acme, Streaming::Client).is_ok(), "released on drop");
     }

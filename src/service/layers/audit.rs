@@ -17,19 +17,20 @@ use tracing::Instrument;
 use super::{HttpRequest, HttpResponse, ResponseFuture};
 use crate::{
     access::Method,
-    service::{AccessLog, AccessRecord, Call},
+    service::{AccessLog, AccessRecord, Call, metrics::CallMetrics},
 };
 
 /// See the module's documentation.
 #[derive(Clone)]
 pub struct AuditLayer {
     log: AccessLog,
+    metrics: CallMetrics,
 }
 
 impl AuditLayer {
-    /// Records calls in `log`.
-    pub fn new(log: AccessLog) -> Self {
-        Self { log }
+    /// Records calls in `log`, and counts them in `metrics`.
+    pub fn new(log: AccessLog, metrics: CallMetrics) -> Self {
+        Self { log, metrics }
     }
 }
 
@@ -39,6 +40,7 @@ impl<S> Layer<S> for AuditLayer {
         Audit {
             inner,
             log: self.log.clone(),
+            metrics: self.metrics.clone(),
         }
     }
 }
@@ -48,6 +50,7 @@ impl<S> Layer<S> for AuditLayer {
 pub struct Audit<S> {
     inner: S,
     log: AccessLog,
+    metrics: CallMetrics,
 }
 
 impl<S> Service<HttpRequest> for Audit<S>
@@ -81,6 +84,7 @@ where
         let mut recorder = Recorder {
             call,
             log: self.log.clone(),
+            metrics: self.metrics.clone(),
             span: span.clone(),
             done: false,
         };
@@ -132,6 +136,7 @@ fn grpc_status(headers: &http::HeaderMap) -> Option<Code> {
 struct Recorder {
     call: Call,
     log: AccessLog,
+    metrics: CallMetrics,
     span: tracing::Span,
     done: bool,
 }
@@ -142,7 +147,9 @@ impl Recorder {
             return;
         }
         let call = &self.call;
-        let elapsed_ms = call.started().elapsed().as_secs_f64() * 1000.0;
+        let elapsed = call.started().elapsed();
+        self.metrics.observe(call.method().name(), code, elapsed);
+        let elapsed_ms = elapsed.as_secs_f64() * 1000.0;
         let returned = if code == Code::Ok { call.returned() } else { 0 };
         let principal = call.principal();
         self.span

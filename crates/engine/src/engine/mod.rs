@@ -11,6 +11,7 @@
 //! - `mentors.rs`: optimal mentor assignment;
 //! - `shortlists.rs`: stored shortlists as analysts read them;
 //! - `rescore.rs`: batch re-scoring runs and background jobs;
+//! - `stats.rs`: sizes, lag and re-score progress for operators' metrics;
 //! - `indexer.rs`: the background thread that applies the store's change log to
 //!   the index;
 //! - `tenants.rs`: one engine per tenant.
@@ -27,6 +28,7 @@ mod paging;
 mod queries;
 mod rescore;
 mod shortlists;
+mod stats;
 mod tenant_id;
 mod tenants;
 mod writes;
@@ -47,6 +49,7 @@ pub use queries::{
 };
 pub use rescore::{JobState, RescoreProgress, RescoreRequest};
 pub use shortlists::{ShortlistView, from_entry};
+pub use stats::EngineStats;
 pub use tenant_id::{InvalidTenant, TenantId};
 pub use tenants::{Tenants, migrate_single_tenant_layout};
 
@@ -74,6 +77,7 @@ pub struct Engine {
     indexer: Mutex<Option<std::thread::JoinHandle<()>>>,
     in_flight: rescore::InFlight,
     jobs: rescore::Jobs,
+    rescore_meter: stats::RescoreMeter,
 }
 
 impl Engine {

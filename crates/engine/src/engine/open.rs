@@ -127,6 +127,7 @@ impl Engine {
             indexer: Mutex::new(Some(handle)),
             in_flight: rescore::InFlight::default(),
             jobs: rescore::Jobs::default(),
+            rescore_meter: Default::default(),
         })
     }
 

@@ -164,6 +164,8 @@ impl Engine {
         }
         let total = u32::try_from(opportunities.len()).unwrap_or(u32::MAX);
         let (_claim, claimed, skipped) = self.in_flight.claim(opportunities);
+        let metered = self.rescore_meter.start(u64::from(total));
+        metered.completed(u64::from(skipped));
         let written = AtomicU64::new(0);
         let completed = AtomicU64::new(u64::from(skipped));
         let report = |done: bool| RescoreProgress {
@@ -214,6 +216,7 @@ impl Engine {
             let stored = self.store.put_shortlists(&shortlists)?;
             written.fetch_add(stored as u64, Ordering::Relaxed);
             completed.fetch_add(chunk.len() as u64, Ordering::Relaxed);
+            metered.completed(chunk.len() as u64);
             progress(report(false));
         }
         let last = report(true);

@@ -1,0 +1,85 @@
+//! The HTTP/1.1 listener beside the gRPC one: `/metrics` for Prometheus, and
+//! `/healthz` for load balancers that cannot speak gRPC health. It holds no
+//! personal data and takes no writes; it binds to loopback unless told otherwise.
+
+use std::future::Future;
+
+use axum::{
+    Router,
+    extract::State,
+    http::{HeaderValue, StatusCode, header},
+    response::{IntoResponse, Response},
+    routing::get,
+};
+use tokio::net::TcpListener;
+
+use super::metrics::MetricsSource;
+
+/// The Prometheus text format's content type.
+const EXPOSITION_CONTENT_TYPE: &str = "text/plain; version=0.0.4; charset=utf-8";
+
+/// Serves the HTTP routes on `listener` until `shutdown` completes.
+pub async fn serve_http(
+    listener: TcpListener,
+    metrics: MetricsSource,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let local = listener.local_addr()?;
+    tracing::info!(%local, "serving HTTP (/metrics, /healthz)");
+    let routes = Router::new()
+        .route("/metrics", get(metrics_text))
+        .route("/healthz", get(healthz))
+        .fallback(not_found)
+        .with_state(metrics);
+    axum::serve(listener, routes).with_graceful_shutdown(shutdown).await
+}
+
+async fn metrics_text(State(source): State<MetricsSource>) -> Response {
+    // Reading each tenant's sizes touches the file system: off the async threads.
+    match tokio::task::spawn_blocking(move || source.render()).await {
+        Ok(text) => plain(StatusCode::OK, EXPOSITION_CONTENT_TYPE, text),
+        Err(error) => {
+            tracing::error!(%error, "rendering the metrics failed");
+            plain(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "text/plain; charset=utf-8",
+                "metrics unavailable\n".into(),
+            )
+        }
+    }
+}
+
+async fn healthz(State(source): State<MetricsSource>) -> Response {
+    let healthy = tokio::task::spawn_blocking(move || {
+        source
+            .tenants
+            .open_engines()
+            .iter()
+            .all(|(_, engine)| engine.stats().store_healthy)
+    })
+    .await
+    .unwrap_or(false);
+    if healthy {
+        plain(StatusCode::OK, "text/plain; charset=utf-8", "serving\n".into())
+    } else {
+        plain(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "text/plain; charset=utf-8",
+            "not serving: a tenant's store cannot make writes durable\n".into(),
+        )
+    }
+}
+
+async fn not_found() -> Response {
+    plain(StatusCode::NOT_FOUND, "text/plain; charset=utf-8", "not found\n".into())
+}
+
+/// A plain-text response with the headers every response here carries.
+fn plain(status: StatusCode, content_type: &'static str, body: String) -> Response {
+    let mut response = (status, body).into_response();
+    let headers = response.headers_mut();
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    response
+}

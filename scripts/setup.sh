@@ -1,7 +1,9 @@
 #!/bin/sh
 # Prepares a Debian machine to run and test alumni-match: installs the MeCab
 # IPADIC sources (Debian's mecab-ipadic) and builds the Japanese dictionary from
-# them into data/ja-dict. Idempotent: with both in place it only checks and exits.
+# them into data/ja-dict; for the tests (without --release) also Debian's
+# chromium and chromium-driver, which the console's browser tests drive.
+# Idempotent: with everything in place it only checks and exits.
 #
 #   scripts/setup.sh            build with the dev profile (what `cargo test` uses)
 #   scripts/setup.sh --release  build with the release profile (what `cargo run --release` uses)
@@ -33,6 +35,18 @@ if [ ! -f "$source_dir/matrix.def" ]; then
     echo "setup: installing mecab-ipadic"
     apt-get update
     DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends mecab-ipadic
+fi
+
+# The browser the console's end-to-end tests drive (tests/console.rs), with its
+# WebDriver and a Japanese font for the screenshots; only for the test set-up.
+if [ -z "$profile" ] && { [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ] || [ ! -d /usr/share/fonts/opentype/ipafont-gothic ]; }; then
+    if [ "$(id -u)" -ne 0 ]; then
+        echo "setup: chromium, chromium-driver and fonts-ipafont-gothic are missing; install them as root (sudo $0)" >&2
+        exit 1
+    fi
+    echo "setup: installing chromium, chromium-driver and fonts-ipafont-gothic (for the console tests)"
+    apt-get update
+    DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium chromium-driver fonts-ipafont-gothic
 fi
 
 # The dictionary's binary layout belongs to the lindera-dictionary version that

@@ -163,3 +163,155 @@ async fn a_bad_line_reports_what_was_imported_and_the_import_resumes() {
     }
     server.stop().await;
 }
+
+/// Every RPC a person reaches from the shell, with `--format table|json|csv`.
+#[tokio::test]
+async fn every_record_command_prints_as_a_table_json_and_csv() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut server = TestServer::start(dir.path()).await;
+    let address = format!("http://{}", server.addr);
+    let sample = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/data/sample/alumni.jsonl")).unwrap();
+    let file = dir.path().join("alumni.jsonl");
+    std::fs::write(&file, sample.lines().take(200).collect::<Vec<_>>().join("\n")).unwrap();
+    let with_server = |args: &[&str]| -> Vec<String> {
+        args.iter()
+            .map(|a| (*a).to_owned())
+            .chain(["--server".into(), address.clone()])
+            .collect()
+    };
+    let ok = |output: &std::process::Output| -> String {
+        assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+        String::from_utf8(output.stdout.clone()).unwrap()
+    };
+    ok(&run(with_server(&["import", "alumni", file.to_str().unwrap()])).await);
+    server
+        .upsert_opportunities(vec![
+            opportunity(
+                "o1",
+                OpportunityKind::Referral,
+                "ソフトウェア開発者",
+                &["computer programming"],
+            ),
+            opportunity(
+                "m1",
+                OpportunityKind::Mentoring,
+                "Mentor in programming",
+                &["computer programming"],
+            ),
+        ])
+        .await;
+    server.match_until("o1", |r| !r.candidates.is_empty()).await;
+
+    // match: JSON with every component, CSV with a byte-order mark.
+    let json: serde_json::Value = serde_json::from_str(&ok(&run(with_server(&[
+        "match",
+        "--opportunity",
+        "o1",
+        "--limit",
+        "5",
+        "--format",
+        "json",
+    ]))
+    .await))
+    .unwrap();
+    let first = &json["candidates"][0];
+    let sum: f64 = first["components"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["contribution"].as_f64().unwrap())
+        .sum();
+    assert!((sum - first["score"].as_f64().unwrap()).abs() < 1e-9, "{first}");
+    let csv = ok(&run(with_server(&[
+        "match",
+        "--opportunity",
+        "o1",
+        "--limit",
+        "5",
+        "--format",
+        "csv",
+    ]))
+    .await);
+    assert!(
+        csv.starts_with("\u{feff}rank,alumnus_id,display_name,score,reason"),
+        "{csv}"
+    );
+    assert_eq!(csv.trim_end().lines().count(), 6);
+
+    // The table is aligned by display width: the score column ends at one place.
+    let table = ok(&run(with_server(&["match", "--opportunity", "o1", "--limit", "5"])).await);
+    let rows: Vec<&str> = table.lines().skip_while(|l| !l.contains("rank")).collect();
+    let score_end = |line: &str| {
+        let cut = line
+            .find("alum-")
+            .or_else(|| line.find("alumnus"))
+            .expect("an alumnus column");
+        unicode_width::UnicodeWidthStr::width(&line[..cut])
+    };
+    assert!(rows.len() >= 3, "{table}");
+    assert!(rows.iter().all(|row| score_end(row) == score_end(rows[0])), "{table}");
+    assert!(
+        rows[1..].iter().any(|row| row
+            .chars()
+            .any(|c| unicode_width::UnicodeWidthChar::width(c) == Some(2))),
+        "the sample's Japanese names are in the table: {table}"
+    );
+
+    // opportunities list / get / close.
+    let listed = ok(&run(with_server(&["opportunities", "list", "--format", "csv"])).await);
+    assert!(listed.starts_with("\u{feff}id,kind,status,capacity,title"), "{listed}");
+    assert!(
+        listed.contains("o1,REFERRAL,OPEN") && listed.contains("m1,MENTORING,OPEN"),
+        "{listed}"
+    );
+    let one: serde_json::Value = serde_json::from_str(&ok(&run(with_server(&[
+        "opportunities",
+        "get",
+        "o1",
+        "--format",
+        "json",
+    ]))
+    .await))
+    .unwrap();
+    assert_eq!(one["title"], "ソフトウェア開発者");
+    assert_eq!(one["kind"], "REFERRAL");
+
+    // match-for-alumnus and assign-mentors.
+    let alumnus = first["alumnus_id"].as_str().unwrap().to_owned();
+    let fits: serde_json::Value = serde_json::from_str(&ok(&run(with_server(&[
+        "match-for-alumnus",
+        "--alumnus",
+        &alumnus,
+        "--format",
+        "json",
+    ]))
+    .await))
+    .unwrap();
+    assert!(
+        fits.as_array().unwrap().iter().any(|m| m["opportunity_id"] == "o1"),
+        "{fits}"
+    );
+    let mentors = ok(&run(with_server(&["assign-mentors", "--opportunity", "m1"])).await);
+    assert!(
+        mentors.contains("m1: ") && mentors.contains("places filled"),
+        "{mentors}"
+    );
+
+    // alumni get (JSON in the import files' shape) and delete.
+    let record: serde_json::Value =
+        serde_json::from_str(&ok(
+            &run(with_server(&["alumni", "get", &alumnus, "--format", "json"])).await
+        ))
+        .unwrap();
+    assert_eq!(record["id"], alumnus.as_str());
+    let deleted = ok(&run(with_server(&["alumni", "delete", &alumnus, "nobody"])).await);
+    assert!(
+        deleted.contains("deleted 1 alumni") && deleted.contains("not found: nobody"),
+        "{deleted}"
+    );
+    let closed = ok(&run(with_server(&["opportunities", "close", "o1"])).await);
+    assert!(closed.starts_with("closed o1"), "{closed}");
+    let open = ok(&run(with_server(&["opportunities", "list", "--format", "json"])).await);
+    assert!(!open.contains("\"o1\""), "closed is no longer open: {open}");
+    server.stop().await;
+}

@@ -3,44 +3,13 @@
 
 mod common;
 
-use std::{collections::HashMap, net::SocketAddr, time::Duration};
+use std::{collections::HashMap, time::Duration};
 
 use alumni_match::proto::{
     self, OpportunityKind, alumni_service_client::AlumniServiceClient, match_service_client::MatchServiceClient,
     opportunity_service_client::OpportunityServiceClient,
 };
-use common::{ServerProcess, ServerSetup, alumnus, opportunity};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-
-/// An HTTP/1.1 GET: (status, headers with lower-case names, body).
-async fn get(addr: SocketAddr, path: &str) -> (u16, HashMap<String, String>, String) {
-    let mut stream = tokio::net::TcpStream::connect(addr)
-        .await
-        .expect("connect to the HTTP listener");
-    let request = format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n");
-    stream.write_all(request.as_bytes()).await.unwrap();
-    let mut response = Vec::new();
-    stream.read_to_end(&mut response).await.unwrap();
-    let response = String::from_utf8(response).expect("a UTF-8 response");
-    let (head, body) = response.split_once("\r\n\r\n").expect("a head and a body");
-    let mut lines = head.lines();
-    let status = lines
-        .next()
-        .and_then(|line| line.split(' ').nth(1))
-        .and_then(|code| code.parse().ok())
-        .expect("a status line");
-    let headers: HashMap<String, String> = lines
-        .filter_map(|line| line.split_once(':'))
-        .map(|(name, value)| (name.trim().to_ascii_lowercase(), value.trim().to_owned()))
-        .collect();
-    assert!(
-        !headers
-            .get("transfer-encoding")
-            .is_some_and(|value| value.contains("chunked")),
-        "a sized body"
-    );
-    (status, headers, body.to_owned())
-}
+use common::{ServerProcess, ServerSetup, alumnus, http_get, opportunity};
 
 /// Checks every line against the text format's grammar (a comment, or
 /// `name{label="value",…} value`), each sample under a `# TYPE` of its family,
@@ -156,7 +125,7 @@ async fn metrics_are_prometheus_text_counting_calls_permits_documents_and_store_
     // Calls are counted as they end, and the index catches up: poll until both show.
     let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
     let (headers, text, scrape) = loop {
-        let (status, headers, text) = get(server.http_addr, "/metrics").await;
+        let (status, headers, text) = http_get(server.http_addr, "/metrics", &[]).await;
         assert_eq!(status, 200, "{text}");
         let scrape = parse_exposition(&text);
         let settled = value(&scrape, "alumni_match_documents", &[("tenant", "default")]) == Some(5.0)
@@ -251,9 +220,9 @@ async fn metrics_are_prometheus_text_counting_calls_permits_documents_and_store_
         assert!(!text.contains(private), "{private} in the metrics");
     }
 
-    let (status, _, body) = get(server.http_addr, "/healthz").await;
+    let (status, _, body) = http_get(server.http_addr, "/healthz", &[]).await;
     assert_eq!((status, body.as_str()), (200, "serving\n"));
-    let (status, _, _) = get(server.http_addr, "/nothing-here").await;
+    let (status, _, _) = http_get(server.http_addr, "/nothing-here", &[]).await;
     assert_eq!(status, 404);
 }
 

@@ -1,4 +1,5 @@
-//! Client-side commands: import with a progress bar, and a readable match table.
+//! Client-side commands: import with a progress bar, re-score with one, a match
+//! table and stored shortlists (other record commands are in `records.rs`).
 
 use std::{
     fs::File,
@@ -10,7 +11,10 @@ use indicatif::ProgressBar;
 use tonic::Code;
 use tonic_types::StatusExt;
 
-use super::{CliError, ImportKind};
+use super::{
+    CliError, ImportKind,
+    output::{self, Records},
+};
 use crate::{
     domain::{Alumnus, Opportunity},
     proto::{
@@ -20,12 +24,12 @@ use crate::{
     service::{ClientChannel, Connection, convert, styled_bar},
 };
 
-async fn connect(connection: &Connection) -> Result<ClientChannel, CliError> {
+pub(super) async fn connect(connection: &Connection) -> Result<ClientChannel, CliError> {
     connection.connect().await.map_err(CliError::Client)
 }
 
 /// Renders a status with its field violations, one per line.
-fn describe(status: &tonic::Status) -> String {
+pub(super) fn describe(status: &tonic::Status) -> String {
     let mut text = format!("{:?}: {}", status.code(), status.message());
     if let Some(bad_request) = status.get_details_bad_request() {
         for violation in bad_request.field_violations {
@@ -210,15 +214,19 @@ async fn send_opportunities(
     Ok(response.into_inner().upserted_count as usize)
 }
 
-/// Prints a ranked table for a stored opportunity.
+/// Prints the ranking of a stored opportunity: a table (with every component
+/// under its row when `explain`), or JSON or CSV with every component.
 pub async fn match_table(
     opportunity_id: &str,
     limit: u32,
     explain: bool,
+    format: super::OutputFormat,
     connection: &Connection,
 ) -> Result<(), CliError> {
     let channel = connect(connection).await?;
     let mut matcher = MatchServiceClient::new(channel.clone());
+    // JSON and CSV readers get the explanation: it is what makes a score usable.
+    let explain = explain || format != super::OutputFormat::Table;
     let response = matcher
         .r#match(proto::MatchRequest {
             target: Some(Target::OpportunityId(opportunity_id.to_owned())),
@@ -232,6 +240,24 @@ pub async fn match_table(
             _ => CliError::Client(describe(&status)),
         })?
         .into_inner();
+    match format {
+        super::OutputFormat::Csv => {
+            let stdout = std::io::stdout();
+            return write_shortlist_csv(&mut stdout.lock(), &response.candidates);
+        }
+        super::OutputFormat::Json => {
+            let doc = serde_json::json!({
+                "opportunity_id": opportunity_id,
+                "total_eligible": response.total_eligible,
+                "total_matched": response.total_matched,
+                "next_page_token": response.next_page_token,
+                "candidates": response.candidates.iter().map(candidate_json).collect::<Vec<_>>(),
+            });
+            println!("{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
+            return Ok(());
+        }
+        super::OutputFormat::Table => {}
+    }
     let opportunity = OpportunityServiceClient::new(channel)
         .get_opportunity(proto::GetOpportunityRequest {
             id: opportunity_id.to_owned(),
@@ -257,28 +283,76 @@ pub async fn match_table(
         response.total_matched,
         response.candidates.len()
     );
-    println!("{:>4}  {:>6}  {:<14} {:<24} reason", "rank", "score", "alumnus", "name");
+    if !explain {
+        print!("{}", candidate_records(&response.candidates).table());
+        return Ok(());
+    }
+    // One small aligned table per candidate: its row, then its components.
     for c in &response.candidates {
-        println!(
-            "{:>4}  {:>6.3}  {:<14} {:<24} {}",
-            c.rank, c.score, c.alumnus_id, c.display_name, c.reason
-        );
-        if explain {
-            for component in &c.components {
-                println!(
-                    "{:>14} {:<18} value {:.3} x weight {:.3} = {:.3}",
-                    "", component.name, component.value, component.weight, component.contribution
-                );
-            }
-            if !c.matched_skills.is_empty() {
-                println!("{:>14} matched: {}", "", c.matched_skills.join(", "));
-            }
-            if !c.missing_required_skills.is_empty() {
-                println!("{:>14} missing: {}", "", c.missing_required_skills.join(", "));
-            }
+        print!("{}", candidate_records(std::slice::from_ref(c)).table());
+        let mut components = Records::new(&[
+            output::text("    component"),
+            output::number("value"),
+            output::number("weight"),
+            output::number("contribution"),
+        ]);
+        for component in &c.components {
+            components.push(
+                vec![
+                    format!("    {}", component.name),
+                    format!("{:.3}", component.value),
+                    format!("{:.3}", component.weight),
+                    format!("{:.3}", component.contribution),
+                ],
+                serde_json::Value::Null,
+            );
         }
+        print!("{}", components.table());
+        if !c.matched_skills.is_empty() {
+            println!("    matched: {}", c.matched_skills.join(", "));
+        }
+        if !c.missing_required_skills.is_empty() {
+            println!("    missing: {}", c.missing_required_skills.join(", "));
+        }
+        println!();
     }
     Ok(())
+}
+
+/// The rank, score, id, name and reason of each candidate, as table rows.
+fn candidate_records(candidates: &[proto::Candidate]) -> Records {
+    let mut records = Records::new(&[
+        output::number("rank"),
+        output::number("score"),
+        output::text("alumnus"),
+        output::text("name"),
+        output::text("reason"),
+    ]);
+    for c in candidates {
+        records.push(
+            vec![
+                c.rank.to_string(),
+                format!("{:.3}", c.score),
+                c.alumnus_id.clone(),
+                output::one_line(&c.display_name),
+                output::one_line(&c.reason),
+            ],
+            candidate_json(c),
+        );
+    }
+    records
+}
+
+/// A candidate with every component, as JSON.
+fn candidate_json(c: &proto::Candidate) -> serde_json::Value {
+    serde_json::json!({
+        "rank": c.rank, "alumnus_id": c.alumnus_id, "display_name": c.display_name,
+        "score": c.score, "reason": c.reason, "matched_skills": c.matched_skills,
+        "missing_required_skills": c.missing_required_skills,
+        "components": c.components.iter().map(|x| serde_json::json!({
+            "name": x.name, "value": x.value, "weight": x.weight, "contribution": x.contribution
+        })).collect::<Vec<_>>(),
+    })
 }
 
 /// Runs a re-score on the server, drawing its progress stream as a bar.
@@ -416,7 +490,7 @@ pub fn write_shortlist_csv(out: &mut impl std::io::Write, candidates: &[proto::C
 /// Prints a stored shortlist.
 pub async fn shortlist(
     opportunity_id: &str,
-    format: super::ShortlistFormat,
+    format: super::OutputFormat,
     connection: &Connection,
 ) -> Result<(), CliError> {
     let channel = connect(connection).await?;
@@ -430,27 +504,15 @@ pub async fn shortlist(
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
     match format {
-        super::ShortlistFormat::Csv => write_shortlist_csv(&mut out, &candidates)?,
-        super::ShortlistFormat::Json => {
-            let rows: Vec<serde_json::Value> = candidates
-                .iter()
-                .map(|c| {
-                    serde_json::json!({
-                        "rank": c.rank, "alumnus_id": c.alumnus_id, "display_name": c.display_name,
-                        "score": c.score, "reason": c.reason, "matched_skills": c.matched_skills,
-                        "missing_required_skills": c.missing_required_skills,
-                        "components": c.components.iter().map(|x| serde_json::json!({
-                            "name": x.name, "value": x.value, "weight": x.weight, "contribution": x.contribution
-                        })).collect::<Vec<_>>(),
-                    })
-                })
-                .collect();
+        super::OutputFormat::Csv => write_shortlist_csv(&mut out, &candidates)?,
+        super::OutputFormat::Json => {
+            let rows: Vec<serde_json::Value> = candidates.iter().map(candidate_json).collect();
             let doc = serde_json::json!({
                 "opportunity_id": opportunity_id, "computed_at": computed, "stale": meta.stale, "candidates": rows
             });
             println!("{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
         }
-        super::ShortlistFormat::Table => {
+        super::OutputFormat::Table => {
             println!(
                 "{opportunity_id}: {} candidates, computed {computed}{}\n",
                 candidates.len(),
@@ -460,13 +522,7 @@ pub async fn shortlist(
                     ""
                 }
             );
-            println!("{:>4}  {:>6}  {:<14} {:<24} reason", "rank", "score", "alumnus", "name");
-            for c in &candidates {
-                println!(
-                    "{:>4}  {:>6.3}  {:<14} {:<24} {}",
-                    c.rank, c.score, c.alumnus_id, c.display_name, c.reason
-                );
-            }
+            print!("{}", candidate_records(&candidates).table());
         }
     }
     Ok(())

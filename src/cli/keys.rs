@@ -1,6 +1,9 @@
 //! `alumni-match keys`: issue, revoke and list API keys in the key file.
 
-use super::{CliError, KeysCommand};
+use super::{
+    CliError, KeysCommand,
+    output::{Records, one_line, text},
+};
 use crate::access::TenantId;
 
 pub(super) fn keys(command: KeysCommand) -> Result<(), CliError> {
@@ -33,23 +36,34 @@ pub(super) fn keys(command: KeysCommand) -> Result<(), CliError> {
                 record.tenant
             );
         }
-        KeysCommand::List { file } => {
+        KeysCommand::List { format, file } => {
             let key_file = file.key_file()?;
-            println!(
-                "{:<16}  {:<20}  {:<8}  {:<25}  {:<25}  label",
-                "id", "tenant", "role", "created", "revoked"
-            );
+            let mut records = Records::new(&[
+                text("id"),
+                text("tenant"),
+                text("role"),
+                text("created"),
+                text("revoked"),
+                text("label"),
+            ]);
             for record in key_file.records()? {
-                println!(
-                    "{:<16}  {:<20}  {:<8}  {:<25}  {:<25}  {}",
-                    record.id,
-                    record.tenant,
-                    record.role.name(),
-                    record.created_at,
-                    record.revoked_at.as_deref().unwrap_or("-"),
-                    record.label
+                records.push(
+                    vec![
+                        record.id.clone(),
+                        record.tenant.to_string(),
+                        record.role.name().to_owned(),
+                        record.created_at.clone(),
+                        record.revoked_at.as_deref().unwrap_or("-").to_owned(),
+                        one_line(&record.label),
+                    ],
+                    serde_json::json!({
+                        "id": record.id, "tenant": record.tenant.to_string(), "role": record.role.name(),
+                        "created_at": record.created_at, "revoked_at": record.revoked_at,
+                        "label": record.label,
+                    }),
                 );
             }
+            records.print(format)?;
         }
     }
     Ok(())

@@ -4,11 +4,14 @@ mod client;
 mod data_dir;
 mod keys;
 mod maintenance;
+mod output;
+mod records;
 mod serve;
 
 use std::path::PathBuf;
 
 use clap::{Parser, Subcommand, ValueEnum};
+pub use output::OutputFormat;
 use serde::Serialize;
 
 use crate::{
@@ -85,8 +88,8 @@ pub enum Command {
         #[arg(long)]
         opportunity: String,
         /// Output format; csv is UTF-8 with a byte-order mark so spreadsheets show Japanese.
-        #[arg(long, value_enum, default_value_t = ShortlistFormat::Table)]
-        format: ShortlistFormat,
+        #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
+        format: OutputFormat,
         #[command(flatten)]
         connection: Connection,
     },
@@ -101,9 +104,56 @@ pub enum Command {
         /// Show every score component and the matched and missing skills.
         #[arg(long)]
         explain: bool,
+        /// Output format (json and csv carry every component).
+        #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
+        format: OutputFormat,
         #[command(flatten)]
         connection: Connection,
     },
+    /// Rank open opportunities for one alumnus (MatchForAlumnus).
+    MatchForAlumnus {
+        /// The alumnus's id.
+        #[arg(long)]
+        alumnus: String,
+        /// Only these kinds (repeatable) [default: every kind they opted in to].
+        #[arg(long, value_enum)]
+        kind: Vec<records::KindArg>,
+        /// Opportunities to show.
+        #[arg(long, default_value_t = 10)]
+        limit: u32,
+        /// Fill in every score component.
+        #[arg(long)]
+        explain: bool,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
+        format: OutputFormat,
+        #[command(flatten)]
+        connection: Connection,
+    },
+    /// Assign mentors to MENTORING opportunities, each alumnus at most so often
+    /// (AssignMentors).
+    AssignMentors {
+        /// The opportunities (repeatable).
+        #[arg(long, required = true)]
+        opportunity: Vec<String>,
+        /// Opportunities one alumnus may mentor [default: the server's].
+        #[arg(long, default_value_t = 0)]
+        max_per_alumnus: u32,
+        /// Candidates considered per opportunity [default: the server's].
+        #[arg(long, default_value_t = 0)]
+        candidates_per_opportunity: u32,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
+        format: OutputFormat,
+        #[command(flatten)]
+        connection: Connection,
+    },
+    /// Opportunities: list, get, close.
+    #[command(subcommand)]
+    Opportunities(OpportunitiesCommand),
+    /// Alumni: get a full record, delete (erase).
+    #[command(subcommand)]
+    Alumni(AlumniCommand),
     /// Verify a data directory offline (the server stopped): every page and
     /// record of each tenant's store, the index against the store, file modes.
     /// Exits non-zero when anything is wrong.
@@ -153,6 +203,65 @@ pub enum Command {
     Data(DataCommand),
 }
 
+/// Subcommands of `opportunities`.
+#[derive(Debug, Subcommand)]
+pub enum OpportunitiesCommand {
+    /// List opportunities (every page).
+    List {
+        /// Only this kind.
+        #[arg(long, value_enum)]
+        kind: Option<records::KindArg>,
+        /// Which status.
+        #[arg(long, value_enum, default_value_t = records::StatusArg::Open)]
+        status: records::StatusArg,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
+        format: OutputFormat,
+        #[command(flatten)]
+        connection: Connection,
+    },
+    /// Print one opportunity.
+    Get {
+        /// Its id.
+        id: String,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
+        format: OutputFormat,
+        #[command(flatten)]
+        connection: Connection,
+    },
+    /// Close an opportunity: it leaves matching and its stored shortlist.
+    Close {
+        /// Its id.
+        id: String,
+        #[command(flatten)]
+        connection: Connection,
+    },
+}
+
+/// Subcommands of `alumni`.
+#[derive(Debug, Subcommand)]
+pub enum AlumniCommand {
+    /// Print one alumnus's full record (admin keys: it includes why they left).
+    Get {
+        /// The id.
+        id: String,
+        /// Output format: json is the import files' shape.
+        #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
+        format: OutputFormat,
+        #[command(flatten)]
+        connection: Connection,
+    },
+    /// Delete (erase) alumni: from the store, the index and stored shortlists.
+    Delete {
+        /// Their ids.
+        #[arg(required = true)]
+        ids: Vec<String>,
+        #[command(flatten)]
+        connection: Connection,
+    },
+}
+
 /// Subcommands of `keys`.
 #[derive(Debug, Subcommand)]
 pub enum KeysCommand {
@@ -179,6 +288,9 @@ pub enum KeysCommand {
     },
     /// List keys (ids, tenants, roles; never secrets).
     List {
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
+        format: OutputFormat,
         #[command(flatten)]
         file: KeyFileArgs,
     },
@@ -206,17 +318,6 @@ impl KeyFileArgs {
         let config = ServeConfig::load(self.config.as_ref(), self)?;
         Ok(crate::access::KeyFile::new(config.api_keys_file()))
     }
-}
-
-/// Output formats of `shortlist`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum ShortlistFormat {
-    /// A readable table.
-    Table,
-    /// CSV (UTF-8 with BOM), one candidate per row.
-    Csv,
-    /// JSON, with every score component.
-    Json,
 }
 
 /// Data files the server builds for itself.
@@ -389,7 +490,48 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
             opportunity,
             limit,
             explain,
+            format,
             connection,
-        } => client::match_table(&opportunity, limit, explain, &connection).await,
+        } => client::match_table(&opportunity, limit, explain, format, &connection).await,
+        Command::MatchForAlumnus {
+            alumnus,
+            kind,
+            limit,
+            explain,
+            format,
+            connection,
+        } => records::match_for_alumnus(&alumnus, &kind, limit, explain, format, &connection).await,
+        Command::AssignMentors {
+            opportunity,
+            max_per_alumnus,
+            candidates_per_opportunity,
+            format,
+            connection,
+        } => {
+            records::assign_mentors(
+                opportunity,
+                max_per_alumnus,
+                candidates_per_opportunity,
+                format,
+                &connection,
+            )
+            .await
+        }
+        Command::Opportunities(OpportunitiesCommand::List {
+            kind,
+            status,
+            format,
+            connection,
+        }) => records::list_opportunities(kind, status, format, &connection).await,
+        Command::Opportunities(OpportunitiesCommand::Get { id, format, connection }) => {
+            records::get_opportunity(&id, format, &connection).await
+        }
+        Command::Opportunities(OpportunitiesCommand::Close { id, connection }) => {
+            records::close_opportunity(&id, &connection).await
+        }
+        Command::Alumni(AlumniCommand::Get { id, format, connection }) => {
+            records::get_alumnus(&id, format, &connection).await
+        }
+        Command::Alumni(AlumniCommand::Delete { ids, connection }) => records::delete_alumni(ids, &connection).await,
     }
 }

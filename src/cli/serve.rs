@@ -79,7 +79,7 @@ pub(super) async fn serve(args: ServeArgs) -> Result<(), CliError> {
             ))
         })?;
         let local = http.local_addr().map_err(service::ServiceError::Io)?;
-        eprintln!("Metrics: http://{local}/metrics");
+        eprintln!("Console: http://{local}/ (sign in with an API key)\nMetrics: http://{local}/metrics");
         Some(http)
     } else {
         None
@@ -99,6 +99,19 @@ fn load_sample(tenants: &Tenants, sample: &std::path::Path) -> Result<(), CliErr
     if sample.join("alumni.jsonl").exists() {
         let (alumni, opportunities) = engine.load_dataset(sample)?;
         tracing::info!(alumni, opportunities, dir = %sample.display(), "empty default tenant: loaded the sample dataset");
+        // So that a first look (the console, `alumni-match shortlist`) finds stored
+        // shortlists: every open sample opportunity, re-scored in the background
+        // once the index holds the sample (a shortlist ranks on what is indexed).
+        let loaded = engine.alumni_seq()?;
+        let engine = engine.clone();
+        std::thread::spawn(move || {
+            if engine.wait_indexed_blocking(loaded, std::time::Duration::from_secs(600)) {
+                let job = engine.start_rescore_job(Vec::new(), crate::engine::Cancellation::new());
+                tracing::info!(job, "re-scoring the sample's open opportunities in the background");
+            } else {
+                tracing::warn!("the sample was not indexed within 10 minutes; its shortlists are not computed");
+            }
+        });
     } else {
         tracing::info!(dir = %sample.display(), "empty store and no sample dataset there; starting empty");
     }

@@ -58,7 +58,7 @@ impl CallMetrics {
 }
 
 /// The gRPC status code as the gRPC specification spells it (`OK`, `NOT_FOUND`, …).
-fn code_name(code: Code) -> &'static str {
+pub(super) fn code_name(code: Code) -> &'static str {
     match code {
         Code::Ok => "OK",
         Code::Cancelled => "CANCELLED",

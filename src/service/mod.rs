@@ -1,7 +1,8 @@
 //! The gRPC surface: tonic handlers over the tenants' engines, the layers that
 //! authenticate, admit, bound and record every call, health, reflection, and the
-//! server's lifecycle, and the HTTP routes beside it (Prometheus `/metrics`,
-//! `/healthz`). The only layer that knows `tonic::Status`.
+//! server's lifecycle, and the HTTP routes beside it: the analysts' console and
+//! the JSON gateway it calls (every call through the same layers), Prometheus
+//! `/metrics`, `/healthz`. The only layer that knows `tonic::Status`.
 //!
 //! A call passes, in order: the audit layer (span, access record), the
 //! authentication layer (UNAUTHENTICATED, PERMISSION_DENIED), the admission layer
@@ -15,8 +16,10 @@ pub mod auth;
 mod call;
 pub mod client;
 pub mod codec;
+mod console;
 pub mod convert;
 mod error;
+mod gateway;
 mod handlers;
 mod http;
 pub mod layers;

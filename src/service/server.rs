@@ -15,7 +15,8 @@ use tower::ServiceBuilder;
 
 use super::{
     AccessLog, Authentication, Handlers, ServiceError,
-    http::serve_http,
+    gateway::{ApiService, Gateway},
+    http::{HttpState, serve_http},
     layers::{Admission, AdmissionLayer, AdmissionLimits, AuditLayer, AuthLayer, DeadlineLayer},
     metrics::{CallMetrics, MetricsSource},
 };
@@ -164,23 +165,12 @@ pub async fn serve(
     let (draining_tx, mut draining_rx) = tokio::sync::watch::channel(false);
     let admission = Admission::new(options.admission);
     let calls = CallMetrics::default();
-    let http_task = http.map(|http| {
-        let source = MetricsSource {
-            calls: calls.clone(),
-            admission: admission.clone(),
-            tenants: tenants.clone(),
-            access_log: options.access_log.clone(),
-        };
-        let mut draining = draining_rx.clone();
-        tokio::spawn(async move {
-            let stopping = async move {
-                let _ = draining.wait_for(|draining| *draining).await;
-            };
-            if let Err(error) = serve_http(http, source, stopping).await {
-                tracing::error!(%error, "the HTTP listener failed; gRPC goes on");
-            }
-        })
-    });
+    let metrics = MetricsSource {
+        calls: calls.clone(),
+        admission: admission.clone(),
+        tenants: tenants.clone(),
+        access_log: options.access_log.clone(),
+    };
     let stopping = {
         let reporter = health_reporter.clone();
         async move {
@@ -208,16 +198,12 @@ pub async fn serve(
     }
     let layers = ServiceBuilder::new()
         .layer(AuditLayer::new(options.access_log.clone(), calls))
-        .layer(AuthLayer::new(authentication))
+        .layer(AuthLayer::new(authentication.clone()))
         .layer(AdmissionLayer::new(admission))
         .layer(DeadlineLayer::new(options.request_timeout, root.clone()))
         .layer(tower::util::MapResponseLayer::new(oversized_as_resource_exhausted))
         .into_inner();
-    // No transport-level timeout: the deadline layer answers DEADLINE_EXCEEDED,
-    // where tonic's would answer CANCELLED.
-    let server = builder
-        .layer(layers)
-        .add_service(health_service)
+    let routes = tonic::service::Routes::new(health_service)
         .add_service(reflection_v1)
         .add_service(reflection_v1alpha)
         .add_service(
@@ -247,7 +233,27 @@ pub async fn serve(
                 .max_encoding_message_size(max)
                 .accept_compressed(CompressionEncoding::Gzip)
                 .send_compressed(CompressionEncoding::Gzip),
-        )
+        );
+    // The console's gateway calls the API in process, through the same layers.
+    let in_process: ApiService = tower::util::BoxCloneSyncService::new(tower::Layer::layer(&layers, routes.clone()));
+    let gateway = Gateway::new(in_process, authentication).map_err(|e| ServiceError::Io(std::io::Error::other(e)))?;
+    let http_task = http.map(|http| {
+        let state = HttpState { metrics, gateway };
+        let mut draining = draining_rx.clone();
+        tokio::spawn(async move {
+            let stopping = async move {
+                let _ = draining.wait_for(|draining| *draining).await;
+            };
+            if let Err(error) = serve_http(http, state, stopping).await {
+                tracing::error!(%error, "the HTTP listener failed; gRPC goes on");
+            }
+        })
+    });
+    // No transport-level timeout: the deadline layer answers DEADLINE_EXCEEDED,
+    // where tonic's would answer CANCELLED.
+    let server = builder
+        .layer(layers)
+        .add_routes(routes)
         .serve_with_incoming_shutdown(incoming, stopping);
     let grace = options.shutdown_grace;
     let deadline = async move {

@@ -456,3 +456,72 @@ impl Drop for ServerProcess {
         }
     }
 }
+
+/// A plain HTTP/1.1 exchange with the server's HTTP listener: (status, headers
+/// with lower-case names, body). The body must be sized, not chunked.
+pub async fn http_request(
+    addr: SocketAddr,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &str,
+) -> (u16, std::collections::HashMap<String, String>, String) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut stream = tokio::net::TcpStream::connect(addr)
+        .await
+        .expect("connect to the HTTP listener");
+    let mut request = format!("{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n");
+    for (name, value) in headers {
+        request.push_str(&format!("{name}: {value}\r\n"));
+    }
+    request.push_str(&format!("Content-Length: {}\r\n\r\n{body}", body.len()));
+    stream.write_all(request.as_bytes()).await.unwrap();
+    let mut response = Vec::new();
+    stream.read_to_end(&mut response).await.unwrap();
+    let response = String::from_utf8(response).expect("a UTF-8 response");
+    let (head, body) = response.split_once("\r\n\r\n").expect("a head and a body");
+    let mut lines = head.lines();
+    let status = lines
+        .next()
+        .and_then(|line| line.split(' ').nth(1))
+        .and_then(|code| code.parse().ok())
+        .expect("a status line");
+    let headers: std::collections::HashMap<String, String> = lines
+        .filter_map(|line| line.split_once(':'))
+        .map(|(name, value)| (name.trim().to_ascii_lowercase(), value.trim().to_owned()))
+        .collect();
+    assert!(
+        !headers
+            .get("transfer-encoding")
+            .is_some_and(|value| value.contains("chunked")),
+        "a sized body"
+    );
+    (status, headers, body.to_owned())
+}
+
+/// `GET path` on the HTTP listener.
+pub async fn http_get(
+    addr: SocketAddr,
+    path: &str,
+    headers: &[(&str, &str)],
+) -> (u16, std::collections::HashMap<String, String>, String) {
+    http_request(addr, "GET", path, headers, "").await
+}
+
+/// `POST path` with a JSON body and an API key, as the console calls the gateway.
+pub async fn http_post_json(
+    addr: SocketAddr,
+    path: &str,
+    key: &str,
+    body: &str,
+) -> (u16, std::collections::HashMap<String, String>, String) {
+    let bearer = format!("Bearer {key}");
+    http_request(
+        addr,
+        "POST",
+        path,
+        &[("content-type", "application/json"), ("authorization", &bearer)],
+        body,
+    )
+    .await
+}

@@ -37,6 +37,12 @@ warmup="${WARMUP:-50}"
 mkdir -p "$work"
 work="$(cd "$work" && pwd)"
 
+# PostgreSQL's Python driver, from PyPI, when it is missing (a fresh machine).
+if [[ " $engines " == *" postgres "* ]] && ! python3 -c "import psycopg" 2>/dev/null; then
+    echo "== installing psycopg (PostgreSQL's Python driver) from PyPI" >&2
+    python3 -m pip install --quiet 'psycopg[binary]' >&2 || { echo "cannot install psycopg" >&2; exit 1; }
+fi
+
 echo "== export $data -> $work" >&2
 python3 "$here/export.py" --data "$data" --out "$work" || exit 1
 

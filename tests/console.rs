@@ -409,12 +409,12 @@ async fn an_analyst_signs_in_reads_an_explained_shortlist_downloads_it_and_runs_
     // The CSV download: UTF-8 with a byte-order mark, a header, one row per candidate.
     browser.click("#download-csv").await;
     let csv_path = downloads.join("shortlist-opp-00000-stored.csv");
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    // Chromium writes to a temporary name and renames the file when it is complete.
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
     while !csv_path.exists() {
         assert!(tokio::time::Instant::now() < deadline, "no CSV downloaded");
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    tokio::time::sleep(Duration::from_millis(300)).await;
     let csv = std::fs::read_to_string(&csv_path).unwrap();
     assert!(csv.starts_with('\u{feff}'), "a byte-order mark for spreadsheets");
     let lines: Vec<&str> = csv.trim_end().split("\r\n").collect();

@@ -349,9 +349,7 @@ fn candidate_json(c: &proto::Candidate) -> serde_json::Value {
         "rank": c.rank, "alumnus_id": c.alumnus_id, "display_name": c.display_name,
         "score": c.score, "reason": c.reason, "matched_skills": c.matched_skills,
         "missing_required_skills": c.missing_required_skills,
-        "components": c.components.iter().map(|x| serde_json::json!({
-            "name": x.name, "value": x.value, "weight": x.weight, "contribution": x.contribution
-        })).collect::<Vec<_>>(),
+        "components": super::records::components_json(&c.components),
     })
 }
 

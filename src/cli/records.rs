@@ -224,7 +224,8 @@ pub async fn delete_alumni(ids: Vec<String>, connection: &Connection) -> Result<
     Ok(())
 }
 
-fn components_json(components: &[proto::ScoreComponent]) -> serde_json::Value {
+/// Score components as JSON: name, value, weight, contribution.
+pub(super) fn components_json(components: &[proto::ScoreComponent]) -> serde_json::Value {
     components
         .iter()
         .map(|c| json!({ "name": c.name, "value": c.value, "weight": c.weight, "contribution": c.contribution }))

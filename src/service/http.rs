@@ -14,6 +14,8 @@ use axum::{
 };
 use tokio::net::TcpListener;
 
+use crate::store::StoreHealth;
+
 use super::{
     console,
     gateway::{self, Gateway},
@@ -89,7 +91,7 @@ async fn healthz(State(source): State<MetricsSource>) -> Response {
             .tenants
             .open_engines()
             .iter()
-            .all(|(_, engine)| engine.stats().store_healthy)
+            .all(|(_, engine)| engine.health().is_ok_and(|h| h.store == StoreHealth::Healthy))
     })
     .await
     .unwrap_or(false);

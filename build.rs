@@ -12,6 +12,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         "proto/alumni/matching/v1/opportunity_service.proto",
         "proto/alumni/matching/v1/match_service.proto",
         "proto/alumni/matching/v1/admin_service.proto",
+        "proto/alumni/matching/v1/outcome_service.proto",
     ];
     for file in files {
         println!("cargo:rerun-if-changed={file}");

@@ -14,6 +14,7 @@ use figment::{
 use serde::{Deserialize, Serialize};
 
 use crate::{
+    domain::ContactPolicy,
     engine::EngineConfig,
     limits,
     ranking::RankingProfiles,
@@ -50,6 +51,10 @@ pub struct ServeConfig {
     pub ranking_profiles_path: Option<PathBuf>,
     /// Alumni handed from retrieval to ranking per query (pages end there).
     pub retrieval_pool: usize,
+    /// The contact etiquette of every tenant that has not set its own with
+    /// `SetContactPolicy` (`[contact_policy]`: `max_contacts`, `window_days`,
+    /// `when_capped` = "hide" or "flag"); 2 opportunities in 90 days, then hidden.
+    pub contact_policy: ContactPolicy,
     /// Upper bound on index lag behind acknowledged writes, in milliseconds.
     pub index_commit_interval_ms: u64,
     /// Index writer threads.
@@ -123,6 +128,7 @@ impl Default for ServeConfig {
             ja_dictionary_path: Some(PathBuf::from(crate::index::DEFAULT_DICTIONARY_DIR)),
             ranking_profiles_path: None,
             retrieval_pool: limits::DEFAULT_RETRIEVAL_POOL,
+            contact_policy: ContactPolicy::default(),
             index_commit_interval_ms: limits::DEFAULT_COMMIT_INTERVAL.as_millis() as u64,
             indexer_threads: limits::DEFAULT_INDEXER_THREADS,
             indexer_memory_mb: limits::DEFAULT_INDEXER_MEMORY_BYTES / (1024 * 1024),
@@ -220,6 +226,12 @@ impl ServeConfig {
         engine.verify_store_at_open = self.verify_store_at_start;
         engine.profiles = profiles;
         engine.retrieval_pool = self.retrieval_pool;
+        let mut violations = crate::domain::Violations::new();
+        self.contact_policy.validate("contact_policy", &mut violations);
+        if let Some(problem) = violations.items().first() {
+            return Err(ConfigError::Invalid(format!("{}: {}", problem.field, problem.description)));
+        }
+        engine.contact_policy = self.contact_policy;
         engine.commit_interval = Duration::from_millis(self.index_commit_interval_ms);
         engine.indexer_threads = self.indexer_threads;
         engine.indexer_memory_bytes = self.indexer_memory_mb.max(16) * 1024 * 1024;

@@ -11,7 +11,7 @@ use alumni_match::{
     proto::{
         self, OpportunityKind, admin_service_client::AdminServiceClient, alumni_service_client::AlumniServiceClient,
         match_request::Target, match_service_client::MatchServiceClient,
-        opportunity_service_client::OpportunityServiceClient,
+        opportunity_service_client::OpportunityServiceClient, outcome_service_client::OutcomeServiceClient,
     },
     service::{self, Authentication, ClientChannel, ServerOptions},
 };
@@ -24,6 +24,7 @@ struct Api {
     opportunities: OpportunityServiceClient<ClientChannel>,
     matcher: MatchServiceClient<ClientChannel>,
     admin: AdminServiceClient<ClientChannel>,
+    outcomes: OutcomeServiceClient<ClientChannel>,
 }
 
 impl Api {
@@ -35,7 +36,8 @@ impl Api {
             alumni: AlumniServiceClient::new(channel.clone()),
             opportunities: OpportunityServiceClient::new(channel.clone()),
             matcher: MatchServiceClient::new(channel.clone()),
-            admin: AdminServiceClient::new(channel),
+            admin: AdminServiceClient::new(channel.clone()),
+            outcomes: OutcomeServiceClient::new(channel),
         }
     }
 
@@ -513,6 +515,54 @@ async fn invoke(api: &mut Api, method: Method) -> Code {
             };
             code(outcome.await)
         }
+        Method::RecordOutcomes => code(
+            api.outcomes
+                .record_outcomes(proto::RecordOutcomesRequest {
+                    outcomes: vec![proto::Outcome {
+                        alumnus_id: "a1".into(),
+                        opportunity_id: "o1".into(),
+                        kind: proto::OutcomeKind::Replied as i32,
+                        occurred_at: Some(prost_types::Timestamp {
+                            seconds: 1_700_000_000,
+                            nanos: 0,
+                        }),
+                        ..Default::default()
+                    }],
+                })
+                .await,
+        ),
+        Method::ListOutcomes => code(
+            api.outcomes
+                .list_outcomes(proto::ListOutcomesRequest {
+                    subject: Some(proto::list_outcomes_request::Subject::OpportunityId("o1".into())),
+                })
+                .await,
+        ),
+        Method::GetContactPolicy => code(
+            api.outcomes
+                .get_contact_policy(proto::GetContactPolicyRequest {})
+                .await,
+        ),
+        Method::SetContactPolicy => code(
+            api.outcomes
+                .set_contact_policy(proto::SetContactPolicyRequest {
+                    policy: Some(proto::ContactPolicy {
+                        max_contacts: 2,
+                        window_days: 90,
+                        when_capped: proto::CappedAlumni::Hide as i32,
+                    }),
+                })
+                .await,
+        ),
+        Method::GetFunnel => code(api.outcomes.get_funnel(proto::GetFunnelRequest::default()).await),
+        Method::TuneProfiles => code(
+            api.outcomes
+                .tune_profiles(proto::TuneProfilesRequest {
+                    dry_run: true,
+                    ..Default::default()
+                })
+                .await,
+        ),
     }
 }
 

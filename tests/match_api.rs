@@ -84,7 +84,10 @@ async fn hard_gates_hold_for_every_kind() {
     let dir = tempfile::tempdir().unwrap();
     let mut server = TestServer::start(dir.path()).await;
     let mut no_contact = alumnus("no-contact", "A", "Backend engineer", &[("Rust", 9.0, 2025)]);
-    no_contact.consent = Some(proto::Consent { contact_allowed: false });
+    no_contact.consent = Some(proto::Consent {
+        contact_allowed: false,
+        ..Default::default()
+    });
     let mut mentoring_only = alumnus("mentoring-only", "B", "Backend engineer", &[("Rust", 9.0, 2025)]);
     mentoring_only.interests.as_mut().unwrap().open_to = vec![OpportunityKind::Mentoring as i32];
     let mut not_rehirable = alumnus("not-rehirable", "C", "Backend engineer", &[("Rust", 9.0, 2025)]);
@@ -147,7 +150,10 @@ async fn consent_withdrawal_and_deletion_take_effect_at_once() {
         .await;
 
     let mut withdrawn = rust_team().remove(0);
-    withdrawn.consent = Some(proto::Consent { contact_allowed: false });
+    withdrawn.consent = Some(proto::Consent {
+        contact_allowed: false,
+        ..Default::default()
+    });
     server.upsert(vec![withdrawn]).await;
     let response = server.match_ids("o", 100).await;
     assert!(

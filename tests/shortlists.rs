@@ -127,7 +127,10 @@ async fn deletion_and_withdrawal_leave_stored_shortlists_at_once_and_mark_them_s
         .await
         .unwrap();
     let mut withdrawn = team().remove(6);
-    withdrawn.consent = Some(proto::Consent { contact_allowed: false });
+    withdrawn.consent = Some(proto::Consent {
+        contact_allowed: false,
+        ..Default::default()
+    });
     let mut mentoring_only = team().remove(7);
     mentoring_only.interests.as_mut().unwrap().open_to = vec![OpportunityKind::Mentoring as i32];
     server.upsert(vec![withdrawn, mentoring_only]).await;

@@ -108,6 +108,18 @@ pub enum Method {
     GetShortlist,
     /// `AdminService.Backup`: a consistent copy of the tenant's store.
     Backup,
+    /// `OutcomeService.RecordOutcomes`
+    RecordOutcomes,
+    /// `OutcomeService.ListOutcomes`
+    ListOutcomes,
+    /// `OutcomeService.GetContactPolicy`
+    GetContactPolicy,
+    /// `OutcomeService.SetContactPolicy`
+    SetContactPolicy,
+    /// `OutcomeService.GetFunnel`
+    GetFunnel,
+    /// `OutcomeService.TuneProfiles`
+    TuneProfiles,
 }
 
 /// How a method's messages flow, which decides which concurrency pool it takes
@@ -158,6 +170,12 @@ impl Method {
             | Method::GetRescoreJob
             | Method::GetShortlist => "alumni.matching.v1.MatchService",
             Method::Backup => "alumni.matching.v1.AdminService",
+            Method::RecordOutcomes
+            | Method::ListOutcomes
+            | Method::GetContactPolicy
+            | Method::SetContactPolicy
+            | Method::GetFunnel
+            | Method::TuneProfiles => "alumni.matching.v1.OutcomeService",
         }
     }
 
@@ -172,7 +190,7 @@ impl Method {
     }
 
     /// All methods, for exhaustive policy tests.
-    pub const ALL: [Method; 16] = [
+    pub const ALL: [Method; 22] = [
         Method::UpsertAlumni,
         Method::ImportAlumni,
         Method::DeleteAlumni,
@@ -189,17 +207,27 @@ impl Method {
         Method::GetRescoreJob,
         Method::GetShortlist,
         Method::Backup,
+        Method::RecordOutcomes,
+        Method::ListOutcomes,
+        Method::GetContactPolicy,
+        Method::SetContactPolicy,
+        Method::GetFunnel,
+        Method::TuneProfiles,
     ];
 
     /// The least role that may call the method.
     pub fn required_role(self) -> Role {
         match self {
-            Method::Match | Method::MatchForAlumnus | Method::GetShortlist => Role::Matcher,
+            // Recruiting systems record what they did with the answers.
+            Method::Match | Method::MatchForAlumnus | Method::GetShortlist | Method::RecordOutcomes => Role::Matcher,
             Method::GetOpportunity
             | Method::ListOpportunities
             | Method::AssignMentors
             | Method::Rescore
-            | Method::GetRescoreJob => Role::Analyst,
+            | Method::GetRescoreJob
+            | Method::ListOutcomes
+            | Method::GetContactPolicy
+            | Method::GetFunnel => Role::Analyst,
             Method::UpsertAlumni
             | Method::ImportAlumni
             | Method::DeleteAlumni
@@ -207,7 +235,9 @@ impl Method {
             | Method::PurgeDeleted
             | Method::UpsertOpportunities
             | Method::CloseOpportunity
-            | Method::Backup => Role::Admin,
+            | Method::Backup
+            | Method::SetContactPolicy
+            | Method::TuneProfiles => Role::Admin,
         }
     }
 
@@ -230,6 +260,12 @@ impl Method {
             Method::GetRescoreJob => "GetRescoreJob",
             Method::GetShortlist => "GetShortlist",
             Method::Backup => "Backup",
+            Method::RecordOutcomes => "RecordOutcomes",
+            Method::ListOutcomes => "ListOutcomes",
+            Method::GetContactPolicy => "GetContactPolicy",
+            Method::SetContactPolicy => "SetContactPolicy",
+            Method::GetFunnel => "GetFunnel",
+            Method::TuneProfiles => "TuneProfiles",
         }
     }
 }
@@ -265,10 +301,17 @@ mod tests {
         let matcher: Vec<_> = Method::ALL.iter().filter(|m| Role::Matcher.may_call(**m)).collect();
         assert_eq!(
             matcher,
-            [&Method::Match, &Method::MatchForAlumnus, &Method::GetShortlist]
+            [
+                &Method::Match,
+                &Method::MatchForAlumnus,
+                &Method::GetShortlist,
+                &Method::RecordOutcomes
+            ]
         );
         let analyst: Vec<_> = Method::ALL.iter().filter(|m| Role::Analyst.may_call(**m)).collect();
-        assert_eq!(analyst.len(), 8);
+        assert_eq!(analyst.len(), 12);
+        assert!(!Role::Analyst.may_call(Method::SetContactPolicy));
+        assert!(!Role::Analyst.may_call(Method::TuneProfiles));
         assert!(
             !Role::Analyst.may_call(Method::GetAlumnus),
             "full profiles are admin-only"

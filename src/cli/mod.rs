@@ -5,6 +5,7 @@ mod data_dir;
 mod keys;
 mod maintenance;
 mod output;
+mod outcomes;
 mod records;
 mod serve;
 
@@ -201,6 +202,113 @@ pub enum Command {
     /// Build data files the server needs (the Japanese dictionary).
     #[command(subcommand)]
     Data(DataCommand),
+    /// Outcomes: record what happened with an alumnus about an opportunity, list them.
+    #[command(subcommand)]
+    Outcomes(OutcomesCommand),
+    /// The tenant's contact etiquette: read it, set it.
+    #[command(subcommand)]
+    ContactPolicy(ContactPolicyCommand),
+    /// The funnel: shown → contacted → replied → interviewed → hired, by kind and opportunity.
+    Funnel {
+        /// Only this kind.
+        #[arg(long, value_enum)]
+        kind: Option<records::KindArg>,
+        /// Only this opportunity.
+        #[arg(long)]
+        opportunity: Option<String>,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
+        format: OutputFormat,
+        #[command(flatten)]
+        connection: Connection,
+    },
+    /// Fit the tenant's ranking weights to its outcomes; installs a new profile
+    /// version only for kinds whose held-out NDCG@10 improves (admin key).
+    Tune {
+        /// The tenant to tune: must be the API key's (a guard against the wrong key).
+        #[arg(long)]
+        tenant: String,
+        /// Report what a fit would do; install nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// Share of opportunities held out to judge the fit [default: 0.3].
+        #[arg(long, default_value_t = 0.0)]
+        holdout: f64,
+        /// Output format (json carries the weights before and after).
+        #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
+        format: OutputFormat,
+        #[command(flatten)]
+        connection: Connection,
+    },
+}
+
+/// Subcommands of `outcomes`.
+#[derive(Debug, Subcommand)]
+pub enum OutcomesCommand {
+    /// Record one outcome from the flags, or many from a JSONL file.
+    Record {
+        /// The alumnus.
+        #[arg(long, required_unless_present = "file")]
+        alumnus: Option<String>,
+        /// The stored opportunity.
+        #[arg(long, required_unless_present = "file")]
+        opportunity: Option<String>,
+        /// What happened.
+        #[arg(long, value_enum, required_unless_present = "file")]
+        kind: Option<outcomes::OutcomeArg>,
+        /// When, RFC 3339 [default: now].
+        #[arg(long)]
+        at: Option<String>,
+        /// A short note for analysts.
+        #[arg(long, default_value = "")]
+        note: String,
+        /// For referrals: your id of the person referred.
+        #[arg(long, default_value = "")]
+        referred: String,
+        /// JSONL, one outcome per line: alumnus_id, opportunity_id, kind, occurred_at, note.
+        #[arg(long, conflicts_with_all = ["alumnus", "opportunity", "kind"])]
+        file: Option<PathBuf>,
+        #[command(flatten)]
+        connection: Connection,
+    },
+    /// List one alumnus's or one opportunity's outcomes.
+    List {
+        /// The alumnus.
+        #[arg(long, conflicts_with = "opportunity", required_unless_present = "opportunity")]
+        alumnus: Option<String>,
+        /// The opportunity.
+        #[arg(long)]
+        opportunity: Option<String>,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
+        format: OutputFormat,
+        #[command(flatten)]
+        connection: Connection,
+    },
+}
+
+/// Subcommands of `contact-policy`.
+#[derive(Debug, Subcommand)]
+pub enum ContactPolicyCommand {
+    /// Print the policy in force.
+    Get {
+        #[command(flatten)]
+        connection: Connection,
+    },
+    /// Replace it (admin key).
+    Set {
+        /// Most opportunities an alumnus is approached about in the window; 0 = no cap.
+        #[arg(long)]
+        max_contacts: u32,
+        /// The window, in days.
+        #[arg(long, default_value_t = 90)]
+        window_days: u32,
+        /// What the cap does.
+        #[arg(long, value_enum, default_value_t = outcomes::CappedArg::Hide)]
+        when_capped: outcomes::CappedArg,
+        #[command(flatten)]
+        connection: Connection,
+    },
 }
 
 /// Subcommands of `opportunities`.
@@ -533,5 +641,54 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
             records::get_alumnus(&id, format, &connection).await
         }
         Command::Alumni(AlumniCommand::Delete { ids, connection }) => records::delete_alumni(ids, &connection).await,
+        Command::Outcomes(OutcomesCommand::Record {
+            alumnus,
+            opportunity,
+            kind,
+            at,
+            note,
+            referred,
+            file,
+            connection,
+        }) => {
+            let one = match (&alumnus, &opportunity, kind) {
+                (Some(alumnus), Some(opportunity), Some(kind)) => Some(outcomes::OutcomeInput {
+                    alumnus,
+                    opportunity,
+                    kind,
+                    at: at.as_deref(),
+                    note: &note,
+                    referred: &referred,
+                }),
+                _ => None,
+            };
+            outcomes::record(one, file.as_deref(), &connection).await
+        }
+        Command::Outcomes(OutcomesCommand::List {
+            alumnus,
+            opportunity,
+            format,
+            connection,
+        }) => outcomes::list(alumnus, opportunity, format, &connection).await,
+        Command::ContactPolicy(ContactPolicyCommand::Get { connection }) => outcomes::get_policy(&connection).await,
+        Command::ContactPolicy(ContactPolicyCommand::Set {
+            max_contacts,
+            window_days,
+            when_capped,
+            connection,
+        }) => outcomes::set_policy(max_contacts, window_days, when_capped, &connection).await,
+        Command::Funnel {
+            kind,
+            opportunity,
+            format,
+            connection,
+        } => outcomes::funnel(kind, opportunity, format, &connection).await,
+        Command::Tune {
+            tenant,
+            dry_run,
+            holdout,
+            format,
+            connection,
+        } => outcomes::tune(&tenant, dry_run, holdout, format, &connection).await,
     }
 }

@@ -32,7 +32,7 @@ pub enum KindArg {
 }
 
 impl KindArg {
-    fn to_proto(self) -> proto::OpportunityKind {
+    pub(super) fn to_proto(self) -> proto::OpportunityKind {
         match self {
             KindArg::Rehire => proto::OpportunityKind::Rehire,
             KindArg::Referral => proto::OpportunityKind::Referral,

@@ -26,6 +26,7 @@ use crate::{
     proto::{
         self, admin_service_server::AdminServiceServer, alumni_service_server::AlumniServiceServer,
         match_service_server::MatchServiceServer, opportunity_service_server::OpportunityServiceServer,
+        outcome_service_server::OutcomeServiceServer,
     },
     store::StoreHealth,
 };
@@ -228,7 +229,14 @@ pub async fn serve(
                 .send_compressed(CompressionEncoding::Gzip),
         )
         .add_service(
-            AdminServiceServer::new(handlers)
+            AdminServiceServer::new(handlers.clone())
+                .max_decoding_message_size(max)
+                .max_encoding_message_size(max)
+                .accept_compressed(CompressionEncoding::Gzip)
+                .send_compressed(CompressionEncoding::Gzip),
+        )
+        .add_service(
+            OutcomeServiceServer::new(handlers)
                 .max_decoding_message_size(max)
                 .max_encoding_message_size(max)
                 .accept_compressed(CompressionEncoding::Gzip)
@@ -315,6 +323,7 @@ async fn set_health(reporter: &HealthReporter, status: ServingStatus) {
         "alumni.matching.v1.OpportunityService",
         "alumni.matching.v1.MatchService",
         "alumni.matching.v1.AdminService",
+        "alumni.matching.v1.OutcomeService",
     ] {
         reporter.set_service_status(service, status).await;
     }

@@ -233,7 +233,10 @@ pub fn alumnus(id: &str, name: &str, title: &str, skills: &[(&str, f32, u32)]) -
             topics: vec![],
         }),
         languages: vec!["en".into()],
-        consent: Some(proto::Consent { contact_allowed: true }),
+        consent: Some(proto::Consent {
+        contact_allowed: true,
+        ..Default::default()
+    }),
         ..Default::default()
     }
 }

@@ -72,6 +72,17 @@ pub const DEFAULT_CANDIDATES_PER_OPPORTUNITY: u32 = 100;
 pub const MAX_KINDS_PER_REQUEST: usize = 16;
 /// Most weight overrides in one Match request.
 pub const MAX_WEIGHT_OVERRIDES: usize = 64;
+/// Most characters of an outcome's note.
+pub const MAX_OUTCOME_NOTE_CHARS: usize = 280;
+/// How far in the future an outcome's time may lie (clock skew between the
+/// caller and the server).
+pub const MAX_OUTCOME_FUTURE_SECONDS: i64 = 86_400;
+/// Most outcomes ListOutcomes returns for one alumnus or opportunity.
+pub const MAX_LISTED_OUTCOMES: usize = 10_000;
+/// Longest contact-policy window, in days.
+pub const MAX_CONTACT_WINDOW_DAYS: u32 = 3_650;
+/// Largest contact cap a policy may set.
+pub const MAX_CONTACTS_PER_WINDOW: u32 = 1_000;
 /// Most field violations reported for one request; the rest are counted.
 pub const MAX_REPORTED_VIOLATIONS: usize = 100;
 

@@ -574,7 +574,10 @@ impl Probes {
         let item = |tag: &str, i: usize| proto::Alumnus {
             id: format!("revoke-{sequence}-{tag}-{i}"),
             display_name: "Probe".into(),
-            consent: Some(proto::Consent { contact_allowed: true }),
+            consent: Some(proto::Consent {
+        contact_allowed: true,
+        ..Default::default()
+    }),
             ..Default::default()
         };
         let (sender, receiver) = tokio::sync::mpsc::channel::<proto::Alumnus>(8);

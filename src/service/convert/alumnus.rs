@@ -121,7 +121,12 @@ pub fn alumnus_from_proto(a: proto::Alumnus, path: &str, violations: &mut Violat
             referrals_made: engagement.referrals_made,
         },
         consent: domain::Consent {
-            contact_allowed: a.consent.is_some_and(|c| c.contact_allowed),
+            contact_allowed: a.consent.as_ref().is_some_and(|c| c.contact_allowed),
+            contact_not_before: timestamp(
+                a.consent.as_ref().and_then(|c| c.contact_not_before.as_ref()),
+                &format!("{path}.consent.contact_not_before"),
+                violations,
+            ),
         },
         updated_at: timestamp(a.updated_at.as_ref(), &format!("{path}.updated_at"), violations),
         id: a.id,
@@ -216,6 +221,7 @@ pub fn alumnus_to_proto(a: domain::Alumnus) -> proto::Alumnus {
         }),
         consent: Some(proto::Consent {
             contact_allowed: a.consent.contact_allowed,
+            contact_not_before: timestamp_out(a.consent.contact_not_before),
         }),
         updated_at: timestamp_out(a.updated_at),
     }
@@ -258,7 +264,10 @@ mod tests {
                 locations: vec![],
             }),
             languages: vec!["ja".into()],
-            consent: Some(proto::Consent { contact_allowed: true }),
+            consent: Some(proto::Consent {
+        contact_allowed: true,
+        ..Default::default()
+    }),
             updated_at: Some(prost_types::Timestamp {
                 seconds: 1_700_000_000,
                 nanos: 5,

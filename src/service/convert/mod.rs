@@ -8,12 +8,17 @@
 
 mod alumnus;
 mod opportunity;
+mod outcomes;
 mod requests;
 mod responses;
 mod scalars;
 
 pub use alumnus::{alumnus_from_proto, alumnus_to_proto};
 pub use opportunity::{opportunity_from_proto, opportunity_to_proto};
+pub use outcomes::{
+    contact_policy_from_proto, contact_policy_to_proto, funnel_request, funnel_response, list_outcomes_request,
+    outcomes_to_proto, record_outcomes_request, record_outcomes_response, tune_request, tune_response,
+};
 pub use requests::{
     Explained, delete_alumni_request, id_argument, import_item, upsert_alumni_request, upsert_opportunities_request,
 };

@@ -38,6 +38,7 @@ pub fn candidate_to_proto(rank: u32, c: ScoredCandidate, explain: bool) -> proto
         matched_skills,
         missing_required_skills,
         reason: c.reason,
+        held_back: c.held_back,
     }
 }
 
@@ -55,6 +56,7 @@ pub fn match_response(page: MatchPage, explain: bool) -> proto::MatchResponse {
         total_eligible: page.total_eligible,
         next_page_token: page.next_page_token,
         total_matched: page.total_matched,
+        profile_version: page.profile_version,
     }
 }
 
@@ -117,6 +119,7 @@ pub fn shortlist_response(opportunity_id: String, page: ShortlistPage) -> proto:
         stale: page.stale,
         total: page.total,
         next_page_token: page.next_page_token,
+        profile_version: page.profile_version,
     }
 }
 

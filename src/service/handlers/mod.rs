@@ -7,6 +7,7 @@ mod admin;
 mod alumni;
 mod matching;
 mod opportunities;
+mod outcomes;
 
 use std::{sync::Arc, time::Duration};
 

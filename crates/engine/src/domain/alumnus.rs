@@ -190,6 +190,10 @@ pub struct Consent {
     /// Without it the alumnus is never matched.
     #[serde(default)]
     pub contact_allowed: bool,
+    /// The alumnus's own wish not to be contacted before this time (a leave,
+    /// a notice period): until then they are not shown and a CONTACTED is refused.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub contact_not_before: Option<Timestamp>,
 }
 
 impl Alumnus {

@@ -120,7 +120,11 @@ impl Timestamp {
 
     /// Seconds of 0001-01-01T00:00:00Z and 9999-12-31T23:59:59Z: protobuf's
     /// Timestamp range, which every stored timestamp must fall in.
-    pub const VALID_SECONDS: std::ops::RangeInclusive<i64> = -62_135_596_800..=253_402_300_799;
+    pub const VALID_SECONDS: std::ops::RangeInclusive<i64> = Self::MIN_SECONDS..=Self::MAX_SECONDS;
+    /// Seconds of 0001-01-01T00:00:00Z.
+    pub const MIN_SECONDS: i64 = -62_135_596_800;
+    /// Seconds of 9999-12-31T23:59:59Z.
+    pub const MAX_SECONDS: i64 = 253_402_300_799;
 
     /// What is wrong with the timestamp, if anything: out of protobuf's year 1 to
     /// 9999 range, or nanos outside a second.
@@ -131,6 +135,14 @@ impl Timestamp {
             Some("must be between years 1 and 9999")
         } else {
             None
+        }
+    }
+
+    /// The UTC calendar date, `YYYY-MM-DD` (for messages).
+    pub fn date_text(&self) -> String {
+        match time::OffsetDateTime::from_unix_timestamp(self.seconds) {
+            Ok(at) => format!("{:04}-{:02}-{:02}", at.year(), u8::from(at.month()), at.day()),
+            Err(_) => format!("{}s", self.seconds),
         }
     }
 

@@ -2,7 +2,7 @@
 
 use std::{path::PathBuf, time::Duration};
 
-use crate::{limits, ranking::RankingProfiles};
+use crate::{domain::ContactPolicy, limits, ranking::RankingProfiles};
 
 /// How the engine is set up.
 #[derive(Debug, Clone)]
@@ -15,8 +15,11 @@ pub struct EngineConfig {
     /// The occupation tables (`data/occupations`); `None` means titles are not
     /// recognised as occupations. A directory that cannot be loaded is an error at open.
     pub occupations_path: Option<PathBuf>,
-    /// Weight profiles per kind.
+    /// Weight profiles per kind: version 0, in force until the tenant installs
+    /// a tuned one.
     pub profiles: RankingProfiles,
+    /// The contact policy of a tenant that has not set its own.
+    pub contact_policy: ContactPolicy,
     /// How many alumni retrieval hands to ranking per query.
     pub retrieval_pool: usize,
     /// Longest time between an acknowledged write and its index commit (plus the commit itself).
@@ -43,6 +46,7 @@ impl EngineConfig {
             taxonomy_path: None,
             occupations_path: None,
             profiles: RankingProfiles::defaults(),
+            contact_policy: ContactPolicy::default(),
             retrieval_pool: limits::DEFAULT_RETRIEVAL_POOL,
             commit_interval: limits::DEFAULT_COMMIT_INTERVAL,
             indexer_threads: limits::DEFAULT_INDEXER_THREADS,

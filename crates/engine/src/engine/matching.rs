@@ -2,17 +2,18 @@
 //! gates, re-check against the store, rank), and open opportunities for one
 //! alumnus.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use rayon::prelude::*;
 
 use super::{
     AlumnusMatchQuery, Engine, EngineError, MatchPage, MatchQuery, MatchTarget, OpportunityMatch, RankedCandidate,
+    etiquette::{Standings, annotate},
     paging::{self, Cursor, Listing, PageToken},
 };
 use crate::{
     cancel::Cancellation,
-    domain::{Opportunity, OpportunityKind, OpportunityStatus, Timestamp, Violations},
+    domain::{ContactHistory, Opportunity, OpportunityKind, OpportunityStatus, Timestamp, Violations},
     index::{Hit, RetrievalQuery, Snapshot},
     limits::{DEFAULT_MATCH_LIMIT, MAX_RANKING_DEPTH},
     ranking::{self, PoolEntry, PreparedOpportunity, RankingContext, Scored, ScoredCandidate},
@@ -30,13 +31,34 @@ pub(super) struct Ranking {
     /// Whether a deeper tier exists that was not computed because the request
     /// did not reach it: the ranking may go on past `candidates`.
     pub deeper_tier_pending: bool,
+    /// What the contact etiquette says of the candidates it did not hide.
+    pub standings: Standings,
 }
 
 impl Engine {
     /// Ranks alumni for a stored or ad-hoc opportunity. What needs no stored
     /// data was checked at the edge; here the page token is checked against the
-    /// ranking it came from, and the weights against the kind's profile.
+    /// ranking it came from, and the weights against the kind's profile. The
+    /// page of a stored opportunity goes to the shown-log.
     pub fn match_alumni(&self, query: MatchQuery, cancel: &Cancellation) -> Result<MatchPage, EngineError> {
+        let stored = match &query.target {
+            MatchTarget::Stored(id) => Some(id.clone()),
+            MatchTarget::AdHoc(_) => None,
+        };
+        let page = self.match_unlogged(query, cancel)?;
+        if let Some(opportunity_id) = stored {
+            self.log_shown(
+                &opportunity_id,
+                page.candidates.iter().map(|c| (c.candidate.alumnus_id.as_str(), c.rank)),
+                page.profile_version,
+            );
+        }
+        Ok(page)
+    }
+
+    /// [`Engine::match_alumni`] without the shown-log (for rankings no one is
+    /// shown as such, like the candidates of a mentor assignment).
+    pub(super) fn match_unlogged(&self, query: MatchQuery, cancel: &Cancellation) -> Result<MatchPage, EngineError> {
         let MatchQuery { target, options } = query;
         let opportunity = match target {
             MatchTarget::Stored(id) => self.get_opportunity(&id)?,
@@ -48,7 +70,8 @@ impl Engine {
             Ok(Cursor::After(_)) => 0,
             Err(message) => return Err(Violations::single("page_token", message).into()),
         };
-        let profile = self
+        let active = self.active_profiles();
+        let profile = active
             .profiles
             .profile(opportunity.kind)
             .with_overrides(&options.weights)
@@ -69,8 +92,10 @@ impl Engine {
             &profile,
             Timestamp::now(),
             options.require_all_required_skills,
-        );
+        )?;
         let ranking = self.rank_opportunity(&snapshot, &context, end, cancel)?;
+        let policy = self.contact_policy();
+        let standings = ranking.standings;
         let total_eligible = ranking.total_eligible;
         let total_matched = ranking.candidates.len();
         let end = end.min(total_matched);
@@ -91,9 +116,14 @@ impl Engine {
             .enumerate()
             .skip(offset)
             .take(limit)
-            .map(|(i, scored)| RankedCandidate {
-                rank: u32::try_from(i + 1).unwrap_or(u32::MAX),
-                candidate: scored.explain(&context),
+            .map(|(i, scored)| {
+                let mut candidate = scored.explain(&context);
+                let standing = standings.get(&candidate.alumnus_id).copied();
+                annotate(&mut candidate, standing.as_ref(), &policy);
+                RankedCandidate {
+                    rank: u32::try_from(i + 1).unwrap_or(u32::MAX),
+                    candidate,
+                }
             })
             .collect();
         Ok(MatchPage {
@@ -101,6 +131,7 @@ impl Engine {
             total_eligible,
             total_matched: total_matched as u64,
             next_page_token,
+            profile_version: active.version,
         })
     }
 
@@ -120,7 +151,8 @@ impl Engine {
     /// reaches past what they give, the next ones up to [`MAX_RANKING_DEPTH`]
     /// retrieved, ranked and appended after them. A candidate's place is thus
     /// the same whatever page asked for it, and its score too: both tiers
-    /// measure text relevance against the first tier's best.
+    /// measure text relevance against the first tier's best. The contact
+    /// etiquette hides whom it must before depth is counted.
     pub(super) fn rank_opportunity(
         &self,
         snapshot: &Snapshot,
@@ -137,9 +169,11 @@ impl Engine {
         let first_pool = self.retrieval_pool;
         let first = self.index.retrieve(snapshot, &query, first_pool, cancel)?;
         cancel.check()?;
-        let entries = self.pool_entries(&first.hits.iter().collect::<Vec<_>>())?;
+        let (entries, histories) = self.pool_entries(&first.hits.iter().collect::<Vec<_>>())?;
         let best_bm25 = entries.iter().map(|e| e.bm25).fold(0.0f32, f32::max);
         let mut candidates = ranking::score_against(context, entries, best_bm25, cancel)?;
+        let opportunity_id = context.opportunity.opportunity.id.as_str();
+        let mut standings = self.gate_by_etiquette(opportunity_id, &histories, &mut candidates, context.now);
 
         let deeper_pool = first_pool.max(MAX_RANKING_DEPTH);
         let more_retrievable =
@@ -149,6 +183,7 @@ impl Engine {
                 total_eligible: first.total_eligible,
                 candidates,
                 deeper_tier_pending: more_retrievable,
+                standings,
             });
         }
         // The top `first_pool` of a deeper retrieval are the first tier's
@@ -157,49 +192,64 @@ impl Engine {
         cancel.check()?;
         let seen: HashSet<&str> = first.hits.iter().map(|h| h.id.as_str()).collect();
         let new_hits: Vec<&Hit> = deeper.hits.iter().filter(|h| !seen.contains(h.id.as_str())).collect();
-        let entries = self.pool_entries(&new_hits)?;
-        candidates.extend(ranking::score_against(context, entries, best_bm25, cancel)?);
+        let (entries, histories) = self.pool_entries(&new_hits)?;
+        let mut deeper = ranking::score_against(context, entries, best_bm25, cancel)?;
+        standings.extend(self.gate_by_etiquette(opportunity_id, &histories, &mut deeper, context.now));
+        candidates.extend(deeper);
         Ok(Ranking {
             total_eligible: first.total_eligible,
             candidates,
             deeper_tier_pending: false,
+            standings,
         })
     }
 
     /// What ranking one opportunity reads: the prepared opportunity, the weights,
-    /// the time it ranks at and whether every required skill is required.
+    /// the time it ranks at, whether every required skill is required, and the
+    /// tenant's referral mean.
     pub(super) fn ranking_context<'a>(
         &'a self,
         prepared: &'a PreparedOpportunity,
         profile: &'a ranking::WeightProfile,
         now: Timestamp,
         require_all_required_skills: bool,
-    ) -> RankingContext<'a> {
-        RankingContext {
+    ) -> Result<RankingContext<'a>, EngineError> {
+        Ok(RankingContext {
             opportunity: prepared,
             profile,
             taxonomy: &self.taxonomy,
             now,
             require_all_required_skills,
-        }
+            referral_hire_rate: self.referral_hire_rate()?,
+        })
     }
 
-    /// The current records of retrieved alumni, with their text relevance
-    /// (an alumnus deleted since the snapshot is left out).
-    fn pool_entries(&self, hits: &[&Hit]) -> Result<Vec<PoolEntry>, EngineError> {
+    /// The current records of retrieved alumni, with their text relevance and
+    /// referral records (an alumnus deleted since the snapshot is left out),
+    /// and the non-empty contact histories by alumnus id.
+    fn pool_entries(&self, hits: &[&Hit]) -> Result<(Vec<PoolEntry>, HashMap<String, ContactHistory>), EngineError> {
         let ids: Vec<&str> = hits.iter().map(|h| h.id.as_str()).collect();
         let records = self.store.get_alumni(&ids)?;
-        Ok(hits
+        let summaries = self.store.outcome_summaries(&ids)?;
+        let mut histories = HashMap::new();
+        let entries = hits
             .iter()
             .zip(records)
-            .filter_map(|(hit, record)| {
-                record.map(|alumnus| PoolEntry {
+            .zip(summaries)
+            .filter_map(|((hit, record), summary)| {
+                let alumnus = record?;
+                if summary.contacts != ContactHistory::default() {
+                    histories.insert(alumnus.id.clone(), summary.contacts);
+                }
+                Some(PoolEntry {
                     alumnus,
                     bm25: hit.bm25,
                     career: RecognisedCareer::decode(&hit.career, self.taxonomy.occupations()),
+                    referrals: summary.referrals,
                 })
             })
-            .collect())
+            .collect();
+        Ok((entries, histories))
     }
 
     /// The retrieval stage of [`Engine::match_alumni`] alone (the BM25 query with the
@@ -231,6 +281,11 @@ impl Engine {
             limit,
         } = query;
         let alumnus = self.get_alumnus(&alumnus_id)?;
+        let summary = self
+            .store
+            .outcome_summaries(&[alumnus_id.as_str()])?
+            .pop()
+            .unwrap_or_default();
         let mut wanted: Vec<OpportunityKind> = if kinds.is_empty() {
             OpportunityKind::ALL.to_vec()
         } else {
@@ -247,16 +302,24 @@ impl Engine {
                 kind: Some(*kind),
                 status: Some(OpportunityStatus::Open),
             };
-            opportunities.extend(self.store.all_opportunities(filter)?);
+            // An opportunity the alumnus declined is not offered to them again.
+            opportunities.extend(
+                self.store
+                    .all_opportunities(filter)?
+                    .into_iter()
+                    .filter(|o| !summary.contacts.declined.contains(&o.id)),
+            );
         }
         let snapshot = self.index.snapshot();
         let now = Timestamp::now();
+        let active = self.active_profiles();
+        let referral_hire_rate = self.referral_hire_rate()?;
         let mut scored: Vec<(Opportunity, ScoredCandidate)> = opportunities
             .into_par_iter()
             .map(
                 |opportunity| -> Result<Option<(Opportunity, ScoredCandidate)>, EngineError> {
                     cancel.check()?;
-                    let profile = self.profiles.profile(opportunity.kind);
+                    let profile = active.profiles.profile(opportunity.kind);
                     let prepared = self.prepare(opportunity, &snapshot);
                     let query = RetrievalQuery::for_opportunity(
                         &prepared.opportunity,
@@ -280,11 +343,13 @@ impl Engine {
                         taxonomy: &self.taxonomy,
                         now,
                         require_all_required_skills: false,
+                        referral_hire_rate,
                     };
                     let entry = PoolEntry {
                         alumnus: alumnus.clone(),
                         bm25: own,
                         career: None,
+                        referrals: summary.referrals,
                     };
                     let candidate = ranking::rank_against(&context, vec![entry], best.max(own), cancel)?
                         .into_iter()

@@ -51,7 +51,7 @@ impl Engine {
         let mut edges = Vec::new();
         let mut explanations: HashMap<(usize, usize), RankedCandidate> = HashMap::new();
         for (j, opportunity) in opportunities.iter().enumerate() {
-            let page = self.match_alumni(
+            let page = self.match_unlogged(
                 MatchQuery {
                     target: MatchTarget::Stored(opportunity.id.clone()),
                     options: MatchOptions {

@@ -12,6 +12,12 @@
 //! - `shortlists.rs`: stored shortlists as analysts read them;
 //! - `rescore.rs`: batch re-scoring runs and background jobs;
 //! - `stats.rs`: sizes, lag and re-score progress for operators' metrics;
+//! - `outcomes.rs`: recording and listing outcomes, the tenant's referral mean;
+//! - `etiquette.rs`: the contact policy applied to every ranking handed out;
+//! - `shown.rs`: the background writer of what pages showed;
+//! - `funnel.rs`: shown → contacted → replied → interviewed → hired;
+//! - `profiles.rs`, `tuning.rs`: the tenant's versioned ranking profiles and
+//!   fitting them to its outcomes;
 //! - `indexer.rs`: the background thread that applies the store's change log to
 //!   the index;
 //! - `tenants.rs`: one engine per tenant.
@@ -19,26 +25,36 @@
 mod backup;
 mod config;
 mod error;
+mod etiquette;
+mod funnel;
 mod indexer;
 mod jsonl;
 mod matching;
 mod mentors;
 mod open;
+mod outcomes;
 mod paging;
+mod profiles;
 mod queries;
 mod rescore;
 mod shortlists;
+mod shown;
 mod stats;
 mod tenant_id;
 mod tenants;
+mod tuning;
 mod writes;
 
-use std::sync::{Arc, Mutex, atomic::AtomicBool, mpsc};
+use std::sync::{Arc, Mutex, RwLock, atomic::AtomicBool, mpsc};
 
 use tokio::sync::watch;
 
 pub use config::EngineConfig;
 pub use error::EngineError;
+pub use funnel::{Funnel, FunnelCounts, FunnelQuery};
+pub use outcomes::{OutcomeSubject, RecordReport};
+pub use profiles::ActiveProfiles;
+pub use tuning::{DEFAULT_HOLDOUT, KindTuning, MIN_IMPROVEMENT, TUNE_K, TuneOptions, TuneReport};
 pub use jsonl::for_each_jsonl_chunk;
 pub use open::{EngineHealth, INDEX_DIR, STORE_FILE, indexed_documents};
 pub use paging::{Cursor, Listing, PageToken};
@@ -59,7 +75,7 @@ pub use crate::limits::{
     MAX_ASSIGNMENTS_PER_ALUMNUS, MAX_LIST_PAGE_SIZE, MAX_MATCH_LIMIT,
 };
 
-use crate::{index::AlumniIndex, ranking::RankingProfiles, store::Store, taxonomy::Taxonomy};
+use crate::{domain::ContactPolicy, index::AlumniIndex, store::Store, taxonomy::Taxonomy};
 
 /// The matching engine of one tenant. Share it behind an `Arc`.
 pub struct Engine {
@@ -68,7 +84,14 @@ pub struct Engine {
     store: Arc<Store>,
     index: Arc<AlumniIndex>,
     taxonomy: Arc<Taxonomy>,
-    profiles: RankingProfiles,
+    /// The ranking profiles in force (swapped whole when `tune` installs a version).
+    profiles: RwLock<Arc<ActiveProfiles>>,
+    /// The contact policy in force.
+    policy: RwLock<ContactPolicy>,
+    /// The tenant's referral hire rate, until referral outcomes change.
+    referral_rate: Mutex<Option<f64>>,
+    /// What pages showed, written in the background.
+    shown: shown::ShownLog,
     retrieval_pool: usize,
     signals: Mutex<Option<mpsc::Sender<indexer::Signal>>>,
     applied: watch::Receiver<u64>,

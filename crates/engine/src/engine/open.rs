@@ -4,12 +4,12 @@
 use std::{
     fs,
     path::{Path, PathBuf},
-    sync::{Arc, Mutex, mpsc},
+    sync::{Arc, Mutex, RwLock, mpsc},
 };
 
 use tokio::sync::watch;
 
-use super::{Engine, EngineConfig, EngineError, indexer::Indexer, rescore};
+use super::{Engine, EngineConfig, EngineError, indexer::Indexer, profiles, rescore};
 use crate::{
     index::{AlumniIndex, JapaneseMorphology},
     store::{Store, StoreError, StoreHealth},
@@ -111,6 +111,9 @@ impl Engine {
             seq = *applied_rx.borrow(),
             "search index is current"
         );
+        let profiles = profiles::load(&store, config.profiles)?;
+        let policy = store.contact_policy()?.unwrap_or(config.contact_policy);
+        let shown = super::shown::ShownLog::start(store.clone());
         let failing = indexer.failing_flag();
         let (signals_tx, signals_rx) = mpsc::channel();
         let handle = indexer.spawn(signals_rx);
@@ -119,7 +122,10 @@ impl Engine {
             store,
             index,
             taxonomy,
-            profiles: config.profiles,
+            profiles: RwLock::new(Arc::new(profiles)),
+            policy: RwLock::new(policy),
+            referral_rate: Mutex::new(None),
+            shown,
             retrieval_pool: config.retrieval_pool.max(1),
             signals: Mutex::new(Some(signals_tx)),
             applied: applied_rx,
@@ -149,8 +155,10 @@ impl Engine {
         self.health()
     }
 
-    /// Applies what the indexer has pending and stops it. Idempotent.
+    /// Applies what the indexer has pending and stops it, and writes what the
+    /// shown-log has queued. Idempotent.
     pub fn shutdown(&self) {
+        self.shown.stop();
         if let Ok(mut signals) = self.signals.lock()
             && let Some(sender) = signals.take()
         {

@@ -62,6 +62,8 @@ pub struct MatchPage {
     pub total_matched: u64,
     /// Token for the next page; empty when there is none.
     pub next_page_token: String,
+    /// The tenant's ranking-profile version that ranked it.
+    pub profile_version: u32,
 }
 
 /// A MatchForAlumnus request.
@@ -174,4 +176,6 @@ pub struct ShortlistPage {
     pub total: u32,
     /// Token for the next page; empty when there is none.
     pub next_page_token: String,
+    /// The tenant's ranking-profile version that ranked it.
+    pub profile_version: u32,
 }

@@ -178,6 +178,7 @@ impl Engine {
         };
         progress(report(false));
         let now = Timestamp::now();
+        let active = self.active_profiles();
         for chunk in claimed.chunks(CHUNK) {
             match cancel.reason() {
                 None => {}
@@ -194,9 +195,9 @@ impl Engine {
             let shortlists: Vec<StoredShortlist> = chunk
                 .par_iter()
                 .map(|opportunity| -> Result<StoredShortlist, EngineError> {
-                    let profile = self.profiles.profile(opportunity.kind);
+                    let profile = active.profiles.profile(opportunity.kind);
                     let prepared = self.prepare(opportunity.clone(), &snapshot);
-                    let context = self.ranking_context(&prepared, profile, now, false);
+                    let context = self.ranking_context(&prepared, profile, now, false)?;
                     let ranked = self.rank_opportunity(&snapshot, &context, size, cancel)?.candidates;
                     Ok(StoredShortlist {
                         opportunity_id: opportunity.id.clone(),
@@ -207,9 +208,12 @@ impl Engine {
                         candidates: ranked
                             .into_iter()
                             .take(size)
+                            // The reason as ranked; what the etiquette adds is
+                            // added when the shortlist is read, as it stands then.
                             .map(|scored| to_entry(&scored.explain(&context)))
                             .collect(),
                         pruned: false,
+                        profile_version: active.version,
                     })
                 })
                 .collect::<Result<_, _>>()?;

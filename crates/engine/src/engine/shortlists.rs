@@ -1,12 +1,15 @@
 //! Stored shortlists as analysts read them: gated on read (see the store's
 //! shortlists module), with staleness, and their entries as ranked candidates.
 
+use std::collections::HashMap;
+
 use super::{
     Engine, EngineError, RankedCandidate, ShortlistPage, ShortlistQuery,
+    etiquette::annotate,
     paging::{self, Cursor, Listing, PageToken},
 };
 use crate::{
-    domain::{Opportunity, Violations},
+    domain::{Opportunity, Standing, Timestamp, Violations},
     limits::DEFAULT_SHORTLIST_PAGE_SIZE,
     ranking::{Component, ScoreComponent, ScoredCandidate},
     store::{ShortlistEntry, StoredShortlist},
@@ -19,6 +22,9 @@ pub struct ShortlistView {
     pub shortlist: StoredShortlist,
     /// Whether alumni or the opportunity changed since it was computed.
     pub stale: bool,
+    /// What the contact etiquette says now of the candidates it kept and
+    /// that were approached before (by alumnus id).
+    pub standings: HashMap<String, Standing>,
 }
 
 pub(super) fn to_entry(candidate: &ScoredCandidate) -> ShortlistEntry {
@@ -59,6 +65,7 @@ pub fn from_entry(entry: &ShortlistEntry) -> ScoredCandidate {
         matched_skills: entry.matched_skills.clone(),
         missing_required_skills: entry.missing_required_skills.clone(),
         reason: entry.reason.clone(),
+        held_back: false,
     }
 }
 
@@ -75,23 +82,49 @@ impl Engine {
             || current.is_none_or(|o| Self::opportunity_fingerprint(o) != shortlist.opportunity_fingerprint)
     }
 
-    /// Reads a stored shortlist and whether it is stale.
+    /// Reads a stored shortlist and whether it is stale. The contact
+    /// etiquette applies at once, as it stands now: whoever declined the
+    /// opportunity since, reached the cap (under a hiding policy) or asked not
+    /// to be contacted yet is left out, like someone who withdrew consent.
     pub fn shortlist(&self, opportunity_id: &str) -> Result<ShortlistView, EngineError> {
-        let shortlist = self
-            .store
-            .get_shortlist(opportunity_id)?
-            .ok_or_else(|| EngineError::NotFound {
-                entity: "shortlist",
-                id: opportunity_id.to_owned(),
-            })?;
+        let (mut shortlist, not_before) =
+            self.store
+                .read_shortlist(opportunity_id)?
+                .ok_or_else(|| EngineError::NotFound {
+                    entity: "shortlist",
+                    id: opportunity_id.to_owned(),
+                })?;
         let current = self.store.get_opportunity(opportunity_id)?;
         let stale = self.is_stale(&shortlist, current.as_ref(), self.store.alumni_seq()?);
-        Ok(ShortlistView { shortlist, stale })
+        let ids: Vec<&str> = shortlist.candidates.iter().map(|c| c.alumnus_id.as_str()).collect();
+        let summaries = self.store.outcome_summaries(&ids)?;
+        let policy = self.contact_policy();
+        let now = Timestamp::now();
+        let mut standings = HashMap::new();
+        let mut kept = Vec::with_capacity(shortlist.candidates.len());
+        for ((entry, summary), not_before) in shortlist.candidates.into_iter().zip(summaries).zip(not_before) {
+            let standing = policy.standing(&summary.contacts, not_before, opportunity_id, now);
+            if !standing.shown() {
+                continue;
+            }
+            if standing != (Standing::Clear { recent: 0 }) {
+                standings.insert(entry.alumnus_id.clone(), standing);
+            }
+            kept.push(entry);
+        }
+        shortlist.candidates = kept;
+        Ok(ShortlistView {
+            shortlist,
+            stale,
+            standings,
+        })
     }
 
     /// One page of a stored shortlist; the page token is bound to the
     /// shortlist's computation, so a token from before a re-score is refused.
+    /// The page goes to the shown-log.
     pub fn shortlist_page(&self, query: ShortlistQuery) -> Result<ShortlistPage, EngineError> {
+        let policy = self.contact_policy();
         let view = self.shortlist(&query.opportunity_id)?;
         let computed = view.shortlist.computed_at;
         let binding = (computed.seconds as u64) ^ (u64::from(computed.nanos.unsigned_abs()) << 32);
@@ -114,11 +147,20 @@ impl Engine {
             .enumerate()
             .skip(offset)
             .take(size)
-            .map(|(i, entry)| RankedCandidate {
-                rank: u32::try_from(i + 1).unwrap_or(u32::MAX),
-                candidate: from_entry(entry),
+            .map(|(i, entry)| {
+                let mut candidate = from_entry(entry);
+                annotate(&mut candidate, view.standings.get(&entry.alumnus_id), &policy);
+                RankedCandidate {
+                    rank: u32::try_from(i + 1).unwrap_or(u32::MAX),
+                    candidate,
+                }
             })
-            .collect();
+            .collect::<Vec<_>>();
+        self.log_shown(
+            &query.opportunity_id,
+            candidates.iter().map(|c| (c.candidate.alumnus_id.as_str(), c.rank)),
+            view.shortlist.profile_version,
+        );
         let next_page_token = if end < total {
             PageToken {
                 listing: Listing::Shortlist,
@@ -135,6 +177,7 @@ impl Engine {
             stale: view.stale,
             total: u32::try_from(total).unwrap_or(u32::MAX),
             next_page_token,
+            profile_version: view.shortlist.profile_version,
         })
     }
 }

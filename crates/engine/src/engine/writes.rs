@@ -42,6 +42,8 @@ impl Engine {
     /// in the same transaction.
     pub fn delete_alumni(&self, ids: &[String]) -> Result<DeleteOutcome, EngineError> {
         let outcome = self.store.delete_alumni(ids)?;
+        // Their outcomes went with them: the tenant's referral mean may move.
+        self.forget_referral_rate();
         self.signal_indexer();
         Ok(outcome)
     }

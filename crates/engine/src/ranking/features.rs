@@ -1,7 +1,7 @@
 //! What is computed once per candidate and read by every component.
 
 use super::{OccupationFit, PreparedOpportunity, SkillMatch};
-use crate::domain::{Alumnus, PartialDate, Timestamp};
+use crate::domain::{Alumnus, PartialDate, ReferralRecord, Timestamp};
 
 /// The inputs of every component for one candidate: the alumnus, the prepared
 /// opportunity, how the alumnus covers its skills, and the text relevance.
@@ -23,4 +23,9 @@ pub struct Features<'a> {
     pub today: PartialDate,
     /// Now, fixed for the whole ranking.
     pub now: Timestamp,
+    /// The alumnus's recorded referrals and what came of them.
+    pub referrals: ReferralRecord,
+    /// The tenant's mean hire rate of referrals, which a short record is
+    /// shrunk towards.
+    pub referral_hire_rate: f64,
 }

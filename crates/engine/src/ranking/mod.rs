@@ -16,11 +16,13 @@
 //! - `skills.rs`: skill evidence and how it covers wanted skills;
 //! - `occupation.rs`: how the career fits the opportunity's occupation;
 //! - `career.rs`, `seniority.rs`: reading a career;
-//! - `rank.rs`: the scoring loop, the order and the reason line.
+//! - `rank.rs`: the scoring loop, the order and the reason line;
+//! - `fitting.rs`: NDCG and coordinate ascent, to fit weights to judgments.
 
 mod career;
 mod component;
 mod features;
+pub mod fitting;
 pub mod kinds;
 mod occupation;
 mod prepared;

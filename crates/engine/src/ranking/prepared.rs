@@ -5,7 +5,7 @@ use std::collections::HashSet;
 
 use super::career::token_set;
 use crate::{
-    domain::{Alumnus, Opportunity, Timestamp},
+    domain::{Alumnus, Opportunity, ReferralRecord, Timestamp},
     ranking::WeightProfile,
     taxonomy::{CanonicalSkill, OccupationMatch, RecognisedCareer, Taxonomy},
 };
@@ -138,6 +138,9 @@ pub struct RankingContext<'a> {
     pub now: Timestamp,
     /// Drop candidates lacking any required skill.
     pub require_all_required_skills: bool,
+    /// The tenant's mean hire rate of recorded referrals (see
+    /// [`crate::domain::ReferralRecord::shrunk_hire_rate`]).
+    pub referral_hire_rate: f64,
 }
 
 /// A retrieved alumnus with its text relevance.
@@ -150,4 +153,6 @@ pub struct PoolEntry {
     /// What the career's titles named when the alumnus was indexed, if the
     /// index had it; used only while it is still of the record's titles.
     pub career: Option<RecognisedCareer>,
+    /// The alumnus's recorded referrals (REFERRAL_SUBMITTED, REFERRAL_HIRED).
+    pub referrals: ReferralRecord,
 }

@@ -206,6 +206,29 @@ impl RankingProfiles {
         // Construction checks that every kind is present.
         &self.profiles[&kind]
     }
+
+    /// A copy with one kind's profile replaced.
+    pub fn with_profile(&self, kind: OpportunityKind, profile: WeightProfile) -> Self {
+        let mut profiles = self.profiles.clone();
+        profiles.insert(kind, profile);
+        Self { profiles }
+    }
+
+    /// The profiles in the format [`RankingProfiles::from_toml`] reads (the
+    /// normalised weights, each written so that it reads back exactly).
+    pub fn to_toml(&self) -> String {
+        let mut out = String::new();
+        for kind in OpportunityKind::ALL {
+            out.push_str(&format!("[{}]\n", kind.as_str()));
+            let mut weights = self.profile(kind).weights().to_vec();
+            weights.sort_by_key(|(component, _)| component.name());
+            for (component, weight) in weights {
+                out.push_str(&format!("{} = {weight:?}\n", component.name()));
+            }
+            out.push('\n');
+        }
+        out
+    }
 }
 
 #[cfg(test)]
@@ -259,6 +282,24 @@ mod tests {
         ]));
         let names: Vec<String> = errors.into_iter().map(|(name, _)| name).collect();
         assert_eq!(names, ["age", "engagement", "text_relevance"]);
+    }
+
+    #[test]
+    fn profiles_round_trip_through_toml() {
+        let profiles = RankingProfiles::defaults();
+        let changed = profiles.with_profile(
+            OpportunityKind::Referral,
+            WeightProfile::new([(REQUIRED_SKILLS, 1.0), (TEXT_RELEVANCE, 2.0)]).unwrap(),
+        );
+        let read = RankingProfiles::from_toml(&changed.to_toml());
+        assert!(read.is_err(), "a REFERRAL profile without its own components is refused");
+        let again = RankingProfiles::from_toml(&profiles.to_toml()).unwrap();
+        for kind in OpportunityKind::ALL {
+            for ((a, wa), (b, wb)) in again.profile(kind).weights().iter().zip(profiles.profile(kind).weights()) {
+                assert_eq!(a, b);
+                assert!((wa - wb).abs() < 1e-12, "{kind:?} {}: {wa} vs {wb}", a.name());
+            }
+        }
     }
 
     #[test]

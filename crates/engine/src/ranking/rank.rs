@@ -43,6 +43,9 @@ pub struct ScoredCandidate {
     pub missing_required_skills: Vec<String>,
     /// One human-readable line.
     pub reason: String,
+    /// Shown although the tenant's contact cap would hold them back (a policy
+    /// that flags rather than hides); the reason line says why.
+    pub held_back: bool,
 }
 
 /// A candidate scored but not yet explained: what orders the pool, and what
@@ -81,6 +84,8 @@ impl Scored {
             occupation: self.occupation,
             today: self.today,
             now: context.now,
+            referrals: self.entry.referrals,
+            referral_hire_rate: context.referral_hire_rate,
         };
         let matched_skills = self
             .required
@@ -110,6 +115,7 @@ impl Scored {
             matched_skills,
             missing_required_skills,
             reason,
+            held_back: false,
         }
     }
 }
@@ -197,6 +203,8 @@ fn score_one(context: &RankingContext<'_>, entry: PoolEntry, best_bm25: f32, tod
         occupation,
         today,
         now: context.now,
+        referrals: entry.referrals,
+        referral_hire_rate: context.referral_hire_rate,
     };
     if !has_evidence(&features) {
         return None;

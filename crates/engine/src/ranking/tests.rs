@@ -58,6 +58,7 @@ fn rank_default(opportunity: Opportunity, pool: Vec<PoolEntry>) -> Vec<ScoredCan
         taxonomy: &taxonomy,
         now: now(),
         require_all_required_skills: false,
+        referral_hire_rate: crate::domain::DEFAULT_REFERRAL_HIRE_RATE,
     };
     rank(&context, pool, &crate::cancel::Cancellation::new()).unwrap()
 }
@@ -69,11 +70,13 @@ fn order(opportunity: Opportunity, a: Alumnus, b: Alumnus) -> Vec<String> {
             alumnus: a,
             bm25: 1.0,
             career: None,
+            referrals: Default::default(),
         },
         PoolEntry {
             alumnus: b,
             bm25: 1.0,
             career: None,
+            referrals: Default::default(),
         },
     ];
     rank_default(opportunity, pool)
@@ -238,6 +241,7 @@ fn the_reason_for_leaving_changes_nothing() {
                     alumnus: alumnus(value),
                     bm25: 1.0,
                     career: None,
+            referrals: Default::default(),
                 }];
                 rank_default(opportunity(kind, "Software Engineer"), pool)[0].score
             })
@@ -294,12 +298,12 @@ proptest! {
             Err(other) => return Err(TestCaseError::fail(other.to_string())),
         };
         let prepared = PreparedOpportunity::new(opportunity(kind.as_str(), "Software Engineer"), &taxonomy);
-        let context = RankingContext { opportunity: &prepared, profile: &profile, taxonomy: &taxonomy, now: now(), require_all_required_skills: false };
+        let context = RankingContext { opportunity: &prepared, profile: &profile, taxonomy: &taxonomy, now: now(), require_all_required_skills: false, referral_hire_rate: crate::domain::DEFAULT_REFERRAL_HIRE_RATE };
         // Retrieval never returns an alumnus twice.
         let mut seen = std::collections::HashSet::new();
         let pool: Vec<(Alumnus, f32)> = pool.into_iter().filter(|(a, _)| seen.insert(a.id.clone())).collect();
         let by_id: HashMap<String, Alumnus> = pool.iter().map(|(a, _)| (a.id.clone(), a.clone())).collect();
-        let entries = pool.into_iter().map(|(alumnus, bm25)| PoolEntry { alumnus, bm25, career: None }).collect();
+        let entries = pool.into_iter().map(|(alumnus, bm25)| PoolEntry { alumnus, bm25, career: None, referrals: Default::default() }).collect();
         let ranked = rank(&context, entries, &crate::cancel::Cancellation::new()).unwrap();
         for candidate in &ranked {
             prop_assert!(by_id[&candidate.alumnus_id].passes_gates(kind), "gate violated");
@@ -329,16 +333,19 @@ fn candidates_without_evidence_are_not_returned() {
             alumnus: alumnus(base("nothing")),
             bm25: 0.0,
             career: None,
+            referrals: Default::default(),
         },
         PoolEntry {
             alumnus: alumnus(with_skill),
             bm25: 0.0,
             career: None,
+            referrals: Default::default(),
         },
         PoolEntry {
             alumnus: alumnus(base("words")),
             bm25: 1.0,
             career: None,
+            referrals: Default::default(),
         },
     ];
     let ranked: Vec<String> = rank_default(opportunity, pool)

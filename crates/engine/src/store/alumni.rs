@@ -5,6 +5,7 @@ use redb::{Durability, ReadableDatabase, ReadableTable, ReadableTableMetadata};
 use super::{
     ALUMNI, ALUMNI_CHANGES, ALUMNI_SEQ, META, OrStore, Store, StoreError,
     codec::{decode, encode},
+    outcomes::erase_outcomes,
     shortlists::prune_shortlists,
 };
 use crate::domain::Alumnus;
@@ -51,8 +52,8 @@ impl Store {
         })
     }
 
-    /// Deletes alumni by id in one durable transaction. An id given twice is
-    /// deleted (or reported unknown) once.
+    /// Deletes alumni by id in one durable transaction, with their outcomes and
+    /// shown-log. An id given twice is deleted (or reported unknown) once.
     pub fn delete_alumni(&self, ids: &[String]) -> Result<DeleteOutcome, StoreError> {
         self.handle.write(|db| {
             let mut outcome = DeleteOutcome::default();
@@ -69,6 +70,7 @@ impl Store {
                     }
                     if table.remove(id.as_str()).or_store()?.is_some() {
                         prune_shortlists(&txn, id, None)?;
+                        erase_outcomes(&txn, id)?;
                         seq += 1;
                         changes.insert(seq, id.as_str()).or_store()?;
                         outcome.deleted.push(id.clone());

@@ -1,5 +1,5 @@
-//! The system of record: alumni, opportunities and stored shortlists in redb,
-//! written durably.
+//! The system of record: alumni, opportunities, stored shortlists, outcomes,
+//! the shown-log and the tenant's settings in redb, written durably.
 //!
 //! Every alumni write also appends to a change log keyed by a monotonically
 //! increasing sequence number, in the same transaction. The search index records
@@ -18,6 +18,8 @@ mod codec;
 mod error;
 mod handle;
 mod opportunities;
+mod outcomes;
+mod settings;
 mod shortlists;
 
 use std::path::Path;
@@ -30,6 +32,8 @@ pub use error::StoreError;
 pub use handle::StoreHealth;
 pub use handle::{available_bytes, panic_is_guarded};
 pub use opportunities::OpportunityFilter;
+pub use outcomes::{OutcomeSummary, Recorded, ShownEvent, ShownRecord, UnknownSubject};
+pub use settings::StoredProfile;
 pub use shortlists::{ShortlistEntry, StoredShortlist};
 
 use handle::Handle;
@@ -42,6 +46,14 @@ const SHORTLISTS: TableDefinition<&str, &[u8]> = TableDefinition::new("shortlist
 /// alumnus id -> ids of the opportunities whose stored shortlist lists them, so a
 /// deletion or consent withdrawal can prune those shortlists in the same transaction.
 const SHORTLIST_MEMBERS: MultimapTableDefinition<&str, &str> = MultimapTableDefinition::new("shortlist_members");
+/// Outcomes by `alumnus \x01 opportunity \x01 kind \x01 time` (see `outcomes.rs`).
+const OUTCOMES: TableDefinition<&str, &[u8]> = TableDefinition::new("outcomes");
+/// opportunity id -> alumni with outcomes about it.
+const OUTCOMES_BY_OPPORTUNITY: MultimapTableDefinition<&str, &str> = MultimapTableDefinition::new("outcomes_by_opportunity");
+/// What pages showed, one record per `alumnus \x01 opportunity`.
+const SHOWN: TableDefinition<&str, &[u8]> = TableDefinition::new("shown");
+/// The tenant's contact policy and ranking profiles (see `settings.rs`).
+const SETTINGS: TableDefinition<&str, &[u8]> = TableDefinition::new("settings");
 const ALUMNI_SEQ: &str = "alumni_seq";
 /// Written by the health probe's test write (seconds since the epoch).
 const PROBED_AT: &str = "probed_at";
@@ -76,6 +88,10 @@ impl Store {
             txn.open_table(META).or_store()?;
             txn.open_table(SHORTLISTS).or_store()?;
             txn.open_multimap_table(SHORTLIST_MEMBERS).or_store()?;
+            txn.open_table(OUTCOMES).or_store()?;
+            txn.open_multimap_table(OUTCOMES_BY_OPPORTUNITY).or_store()?;
+            txn.open_table(SHOWN).or_store()?;
+            txn.open_table(SETTINGS).or_store()?;
             txn.commit().or_store()
         })?;
         Ok(store)

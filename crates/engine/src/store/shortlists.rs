@@ -59,6 +59,10 @@ pub struct StoredShortlist {
     /// opt-out, a change of the opportunity's kind).
     #[serde(default)]
     pub pruned: bool,
+    /// The tenant's ranking-profile version that ranked it (0 = the server's
+    /// base profiles, and every shortlist stored before versions existed).
+    #[serde(default)]
+    pub profile_version: u32,
 }
 
 /// Removes an alumnus from every stored shortlist it may no longer appear in:
@@ -218,6 +222,15 @@ impl Store {
     /// the opportunity's current kind on their current records (read on one
     /// snapshot). Someone filtered out here marks the result `pruned`.
     pub fn get_shortlist(&self, opportunity_id: &str) -> Result<Option<StoredShortlist>, StoreError> {
+        Ok(self.read_shortlist(opportunity_id)?.map(|(shortlist, _)| shortlist))
+    }
+
+    /// [`Store::get_shortlist`], with each kept candidate's own "not before"
+    /// date (from the same records), for the contact etiquette.
+    pub fn read_shortlist(
+        &self,
+        opportunity_id: &str,
+    ) -> Result<Option<(StoredShortlist, Vec<Option<Timestamp>>)>, StoreError> {
         self.handle.read(|db| {
             let txn = db.begin_read().or_store()?;
             let table = txn.open_table(SHORTLISTS).or_store()?;
@@ -236,20 +249,21 @@ impl Store {
             let alumni = txn.open_table(ALUMNI).or_store()?;
             let before = shortlist.candidates.len();
             let mut kept = Vec::with_capacity(before);
+            let mut not_before = Vec::with_capacity(before);
             for entry in std::mem::take(&mut shortlist.candidates) {
-                let passes = match alumni.get(entry.alumnus_id.as_str()).or_store()? {
-                    Some(bytes) => decode::<Alumnus>("alumni", bytes.value())?.passes_gates(shortlist.kind),
-                    None => false,
-                };
-                if passes {
-                    kept.push(entry);
+                if let Some(bytes) = alumni.get(entry.alumnus_id.as_str()).or_store()? {
+                    let alumnus: Alumnus = decode("alumni", bytes.value())?;
+                    if alumnus.passes_gates(shortlist.kind) {
+                        not_before.push(alumnus.consent.contact_not_before);
+                        kept.push(entry);
+                    }
                 }
             }
             if kept.len() != before {
                 shortlist.pruned = true;
             }
             shortlist.candidates = kept;
-            Ok(Some(shortlist))
+            Ok(Some((shortlist, not_before)))
         })
     }
 
@@ -301,6 +315,7 @@ mod tests {
             opportunity_fingerprint: 0,
             candidates: ids.iter().map(|id| entry(id)).collect(),
             pruned: false,
+            profile_version: 0,
         }
     }
 

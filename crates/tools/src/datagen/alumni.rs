@@ -295,7 +295,10 @@ impl<'v> Generator<'v> {
                 preferences,
                 languages: languages.into_iter().map(str::to_owned).collect(),
                 engagement,
-                consent: Consent { contact_allowed },
+                consent: Consent {
+                    contact_allowed,
+                    contact_not_before: None,
+                },
                 updated_at: Some(updated_at),
             },
             occupation_ids: held.iter().map(|&o| self.vocab.occupations[o].id.clone()).collect(),

@@ -212,6 +212,8 @@ mod tests {
                     day: None,
                 },
                 now: crate::domain::Timestamp { seconds: 0, nanos: 0 },
+                referrals: Default::default(),
+                referral_hire_rate: crate::domain::DEFAULT_REFERRAL_HIRE_RATE,
             })
         };
         let ja = alumnus(serde_json::json!({"interests": {"statement": "データ基盤の勉強会で登壇したい"}}));

@@ -54,7 +54,10 @@ fn unknown_and_gate_failing_alumni_are_violations_and_earn_nothing() {
         preferences: Default::default(),
         languages: Vec::new(),
         engagement: Default::default(),
-        consent: Consent { contact_allowed },
+        consent: Consent {
+            contact_allowed,
+            contact_not_before: None,
+        },
         updated_at: None,
     };
     let alumni: HashMap<String, Alumnus> = [

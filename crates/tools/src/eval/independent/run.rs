@@ -191,11 +191,11 @@ pub fn run(config: &IndependentConfig) -> Result<IndependentReport, EvalError> {
             .iter()
             .map(|(_, w)| *w)
             .collect();
-        let gains = e.cached.ranked_gains(&weights);
+        let gains = e.cached.ranked_gains(&weights, K);
         (metrics::ndcg_at(&gains, &e.cached.ideal, K), precision_strict(&gains))
     };
     let fitted_system = |e: &Evaluated| {
-        let gains = e.cached.ranked_gains(&fitted_weights[&e.kind]);
+        let gains = e.cached.ranked_gains(&fitted_weights[&e.kind], K);
         (metrics::ndcg_at(&gains, &e.cached.ideal, K), precision_strict(&gains))
     };
     let baseline = |e: &Evaluated| {

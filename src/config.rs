@@ -229,7 +229,10 @@ impl ServeConfig {
         let mut violations = crate::domain::Violations::new();
         self.contact_policy.validate("contact_policy", &mut violations);
         if let Some(problem) = violations.items().first() {
-            return Err(ConfigError::Invalid(format!("{}: {}", problem.field, problem.description)));
+            return Err(ConfigError::Invalid(format!(
+                "{}: {}",
+                problem.field, problem.description
+            )));
         }
         engine.contact_policy = self.contact_policy;
         engine.commit_interval = Duration::from_millis(self.index_commit_interval_ms);

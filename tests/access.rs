@@ -538,11 +538,7 @@ async fn invoke(api: &mut Api, method: Method) -> Code {
                 })
                 .await,
         ),
-        Method::GetContactPolicy => code(
-            api.outcomes
-                .get_contact_policy(proto::GetContactPolicyRequest {})
-                .await,
-        ),
+        Method::GetContactPolicy => code(api.outcomes.get_contact_policy(proto::GetContactPolicyRequest {}).await),
         Method::SetContactPolicy => code(
             api.outcomes
                 .set_contact_policy(proto::SetContactPolicyRequest {

@@ -4,8 +4,8 @@ mod client;
 mod data_dir;
 mod keys;
 mod maintenance;
-mod output;
 mod outcomes;
+mod output;
 mod records;
 mod serve;
 

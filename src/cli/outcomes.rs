@@ -113,7 +113,11 @@ fn parse_time(text: Option<&str>) -> Result<prost_types::Timestamp, CliError> {
 /// `outcomes record`: one outcome from the flags, or a JSONL file of them
 /// (`alumnus_id`, `opportunity_id`, `kind` as in `--kind`, `occurred_at`
 /// RFC 3339, optional `note` and `referred_candidate`), in batches of 1,000.
-pub async fn record(one: Option<OutcomeInput<'_>>, file: Option<&Path>, connection: &Connection) -> Result<(), CliError> {
+pub async fn record(
+    one: Option<OutcomeInput<'_>>,
+    file: Option<&Path>,
+    connection: &Connection,
+) -> Result<(), CliError> {
     let mut outcomes = Vec::new();
     if let Some(one) = one {
         outcomes.push(proto::Outcome {
@@ -138,7 +142,9 @@ pub async fn record(one: Option<OutcomeInput<'_>>, file: Option<&Path>, connecti
                 alumnus_id: field("alumnus_id"),
                 opportunity_id: field("opportunity_id"),
                 kind: kind.to_proto() as i32,
-                occurred_at: Some(parse_time((!occurred.is_empty()).then_some(occurred.as_str())).map_err(|e| at(e.to_string()))?),
+                occurred_at: Some(
+                    parse_time((!occurred.is_empty()).then_some(occurred.as_str())).map_err(|e| at(e.to_string()))?,
+                ),
                 note: field("note"),
                 referred_candidate: field("referred_candidate"),
             });
@@ -146,7 +152,10 @@ pub async fn record(one: Option<OutcomeInput<'_>>, file: Option<&Path>, connecti
     }
     let mut client = OutcomeServiceClient::new(connect(connection).await?);
     let (mut recorded, mut duplicates, mut refused) = (0u64, 0u64, 0u64);
-    for (batch_number, batch) in outcomes.chunks(alumni_match_engine::limits::MAX_BATCH_ITEMS).enumerate() {
+    for (batch_number, batch) in outcomes
+        .chunks(alumni_match_engine::limits::MAX_BATCH_ITEMS)
+        .enumerate()
+    {
         let response = client
             .record_outcomes(proto::RecordOutcomesRequest {
                 outcomes: batch.to_vec(),
@@ -402,7 +411,10 @@ pub async fn tune(
                 response.tenant, response.profile_version, response.previous_version
             );
         } else if dry_run {
-            println!("tenant {}: dry run; version {} stays in force", response.tenant, response.profile_version);
+            println!(
+                "tenant {}: dry run; version {} stays in force",
+                response.tenant, response.profile_version
+            );
         } else {
             println!(
                 "tenant {}: nothing beat the profile in force; version {} stays",

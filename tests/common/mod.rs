@@ -234,9 +234,9 @@ pub fn alumnus(id: &str, name: &str, title: &str, skills: &[(&str, f32, u32)]) -
         }),
         languages: vec!["en".into()],
         consent: Some(proto::Consent {
-        contact_allowed: true,
-        ..Default::default()
-    }),
+            contact_allowed: true,
+            ..Default::default()
+        }),
         ..Default::default()
     }
 }

@@ -575,9 +575,9 @@ impl Probes {
             id: format!("revoke-{sequence}-{tag}-{i}"),
             display_name: "Probe".into(),
             consent: Some(proto::Consent {
-        contact_allowed: true,
-        ..Default::default()
-    }),
+                contact_allowed: true,
+                ..Default::default()
+            }),
             ..Default::default()
         };
         let (sender, receiver) = tokio::sync::mpsc::channel::<proto::Alumnus>(8);

@@ -265,9 +265,9 @@ mod tests {
             }),
             languages: vec!["ja".into()],
             consent: Some(proto::Consent {
-        contact_allowed: true,
-        ..Default::default()
-    }),
+                contact_allowed: true,
+                ..Default::default()
+            }),
             updated_at: Some(prost_types::Timestamp {
                 seconds: 1_700_000_000,
                 nanos: 5,

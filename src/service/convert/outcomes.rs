@@ -4,9 +4,10 @@
 use super::scalars::{self, kind_filter_from_proto, kind_to_proto};
 use crate::{
     domain::{
-        self, ContactPolicy, FunnelStage, Hold, OutcomeKind, Timestamp, Violations, WhenCapped, validate_outcomes,
+        self, ContactPolicy, FunnelStage, Hold, OutcomeKind, Timestamp, Violations, WhenCapped, validate_outcome,
     },
     engine::{Funnel, FunnelCounts, FunnelQuery, KindTuning, OutcomeSubject, RecordReport, TuneOptions, TuneReport},
+    limits::MAX_BATCH_ITEMS,
     proto,
 };
 
@@ -50,42 +51,40 @@ fn outcome_kind_to_proto(kind: OutcomeKind) -> proto::OutcomeKind {
     }
 }
 
-/// The outcomes of a RecordOutcomes request, every problem reported at once
-/// under `outcomes[i]`.
+/// The outcomes of a RecordOutcomes request, every problem of every item
+/// reported at once under `outcomes[i]`.
 pub fn record_outcomes_request(request: proto::RecordOutcomesRequest) -> Result<Vec<domain::Outcome>, Violations> {
     let mut violations = Violations::new();
     let now = Timestamp::now();
-    let mut outcomes = Vec::with_capacity(request.outcomes.len().min(crate::limits::MAX_BATCH_ITEMS));
-    for (i, o) in request
-        .outcomes
-        .iter()
-        .enumerate()
-        .take(crate::limits::MAX_BATCH_ITEMS)
-    {
-        let at = |field: &str| format!("outcomes[{i}].{field}");
-        let kind = outcome_kind_from_proto(o.kind, &at("kind"), &mut violations);
+    if request.outcomes.is_empty() {
+        violations.add("outcomes", "must hold at least one outcome");
+    }
+    violations.check_count("outcomes", request.outcomes.len(), MAX_BATCH_ITEMS);
+    let mut outcomes = Vec::with_capacity(request.outcomes.len().min(MAX_BATCH_ITEMS));
+    for (i, o) in request.outcomes.into_iter().enumerate().take(MAX_BATCH_ITEMS) {
+        let path = format!("outcomes[{i}]");
+        let kind = outcome_kind_from_proto(o.kind, &format!("{path}.kind"), &mut violations);
         let occurred_at = match &o.occurred_at {
-            Some(ts) => scalars::timestamp(Some(ts), &at("occurred_at"), &mut violations),
+            Some(ts) => scalars::timestamp(Some(ts), &format!("{path}.occurred_at"), &mut violations),
             None => {
-                violations.add(at("occurred_at"), "is required");
+                violations.add(format!("{path}.occurred_at"), "is required");
                 None
             }
         };
-        if let (Some(kind), Some(occurred_at)) = (kind, occurred_at) {
-            outcomes.push(domain::Outcome {
-                alumnus_id: o.alumnus_id.clone(),
-                opportunity_id: o.opportunity_id.clone(),
-                kind,
-                occurred_at,
-                note: o.note.clone(),
-                referred_candidate: o.referred_candidate.clone(),
-            });
+        let outcome = domain::Outcome {
+            alumnus_id: o.alumnus_id,
+            opportunity_id: o.opportunity_id,
+            // Placeholders where the value was refused above, so that the
+            // item's other fields are still checked.
+            kind: kind.unwrap_or(OutcomeKind::Replied),
+            occurred_at: occurred_at.unwrap_or(now),
+            note: o.note,
+            referred_candidate: o.referred_candidate,
+        };
+        validate_outcome(&outcome, &path, now, &mut violations);
+        if kind.is_some() && occurred_at.is_some() {
+            outcomes.push(outcome);
         }
-    }
-    if violations.is_empty() {
-        validate_outcomes(&outcomes, "outcomes", now, &mut violations);
-    } else if request.outcomes.len() > crate::limits::MAX_BATCH_ITEMS {
-        violations.check_count("outcomes", request.outcomes.len(), crate::limits::MAX_BATCH_ITEMS);
     }
     violations.into_result().map(|()| outcomes)
 }
@@ -246,12 +245,18 @@ pub fn tune_request(request: proto::TuneProfilesRequest, caller_tenant: &str) ->
     if !request.tenant.is_empty() && request.tenant != caller_tenant {
         violations.add(
             "tenant",
-            format!("this API key belongs to tenant {caller_tenant:?}, not {:?}", request.tenant),
+            format!(
+                "this API key belongs to tenant {caller_tenant:?}, not {:?}",
+                request.tenant
+            ),
         );
     }
     let fraction = request.holdout_fraction;
     if !(fraction == 0.0 || (fraction > 0.0 && fraction < 1.0)) {
-        violations.add("holdout_fraction", "must be 0 (the default, 0.3) or between 0 and 1, exclusive");
+        violations.add(
+            "holdout_fraction",
+            "must be 0 (the default, 0.3) or between 0 and 1, exclusive",
+        );
     }
     violations.into_result().map(|()| TuneOptions {
         holdout_fraction: fraction,

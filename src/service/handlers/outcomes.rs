@@ -28,9 +28,7 @@ impl OutcomeService for Handlers {
     ) -> Result<Response<proto::ListOutcomesResponse>, Status> {
         let call = Call::of(&request)?;
         let subject = convert::list_outcomes_request(request.into_inner()).map_err(ServiceError::from)?;
-        let outcomes = self
-            .run(&call, move |engine, _| engine.list_outcomes(&subject))
-            .await?;
+        let outcomes = self.run(&call, move |engine, _| engine.list_outcomes(&subject)).await?;
         call.set_returned(outcomes.len());
         Ok(Response::new(convert::outcomes_to_proto(outcomes)))
     }

@@ -263,8 +263,14 @@ mod tests {
         let policy = ContactPolicy::default();
         let mut history = contacted(&[("o1", 0)]);
         history.declined.push("o1".into());
-        assert_eq!(policy.standing(&history, None, "o1", at(1)), Standing::Hidden(Hold::Declined));
-        assert_eq!(policy.standing(&history, None, "o2", at(1)), Standing::Clear { recent: 1 });
+        assert_eq!(
+            policy.standing(&history, None, "o1", at(1)),
+            Standing::Hidden(Hold::Declined)
+        );
+        assert_eq!(
+            policy.standing(&history, None, "o2", at(1)),
+            Standing::Clear { recent: 1 }
+        );
         assert_eq!(policy.admit_contact(&history, None, "o1", at(1)), Err(Hold::Declined));
     }
 
@@ -278,11 +284,17 @@ mod tests {
         };
         assert_eq!(policy.standing(&history, None, "o3", at(20)), Standing::Hidden(capped));
         // Conversations already under way stay visible and may be followed up.
-        assert_eq!(policy.standing(&history, None, "o2", at(20)), Standing::Clear { recent: 2 });
+        assert_eq!(
+            policy.standing(&history, None, "o2", at(20)),
+            Standing::Clear { recent: 2 }
+        );
         assert_eq!(policy.admit_contact(&history, None, "o1", at(20)), Ok(()));
         assert_eq!(policy.admit_contact(&history, None, "o3", at(20)), Err(capped));
         // Once the first contact leaves the window, there is room again.
-        assert_eq!(policy.standing(&history, None, "o3", at(95)), Standing::Clear { recent: 1 });
+        assert_eq!(
+            policy.standing(&history, None, "o3", at(95)),
+            Standing::Clear { recent: 1 }
+        );
         assert_eq!(policy.admit_contact(&history, None, "o3", at(95)), Ok(()));
     }
 
@@ -314,7 +326,10 @@ mod tests {
             policy.standing(&history, Some(until), "o1", at(1)),
             Standing::Hidden(Hold::NotBefore(until))
         );
-        assert_eq!(policy.standing(&history, Some(until), "o1", at(31)), Standing::Clear { recent: 0 });
+        assert_eq!(
+            policy.standing(&history, Some(until), "o1", at(31)),
+            Standing::Clear { recent: 0 }
+        );
         assert_eq!(
             policy.admit_contact(&history, Some(until), "o1", at(1)),
             Err(Hold::NotBefore(until))

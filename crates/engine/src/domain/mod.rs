@@ -18,7 +18,7 @@ pub use date::{DateError, PartialDate, Timestamp};
 pub use etiquette::{ContactHistory, ContactPolicy, Hold, Standing, WhenCapped, contacted_text};
 pub use opportunity::{EmploymentType, Opportunity, OpportunityKind, OpportunityStatus, WorkMode};
 pub use outcome::{
-    DEFAULT_REFERRAL_HIRE_RATE, FunnelStage, Outcome, OutcomeKind, REFERRAL_PRIOR_WEIGHT, ReferralRecord, outcome_grade,
-    validate_outcomes,
+    DEFAULT_REFERRAL_HIRE_RATE, FunnelStage, Outcome, OutcomeKind, REFERRAL_PRIOR_WEIGHT, ReferralRecord,
+    outcome_grade, validate_outcome, validate_outcomes,
 };
 pub use validation::{FieldViolation, Violations};

@@ -166,38 +166,53 @@ pub struct Outcome {
     pub referred_candidate: String,
 }
 
-/// Checks a batch of outcomes: 1 to [`MAX_BATCH_ITEMS`], ids, a time not
-/// later than [`MAX_OUTCOME_FUTURE_SECONDS`] after `now`, a short note, and a
-/// referred candidate only on referral outcomes.
+/// Checks a batch of outcomes: 1 to [`MAX_BATCH_ITEMS`], each as
+/// [`validate_outcome`] under `path[i]`.
 pub fn validate_outcomes(outcomes: &[Outcome], path: &str, now: Timestamp, violations: &mut Violations) {
     if outcomes.is_empty() {
         violations.add(path, "must hold at least one outcome");
     }
     violations.check_count(path, outcomes.len(), MAX_BATCH_ITEMS);
     for (i, outcome) in outcomes.iter().enumerate().take(MAX_BATCH_ITEMS) {
-        let at = |field: &str| format!("{path}[{i}].{field}");
-        violations.check_id(&at("alumnus_id"), &outcome.alumnus_id);
-        violations.check_id(&at("opportunity_id"), &outcome.opportunity_id);
-        violations.check_timestamp(&at("occurred_at"), Some(&outcome.occurred_at));
-        if outcome.occurred_at.seconds > now.seconds.saturating_add(MAX_OUTCOME_FUTURE_SECONDS) {
-            violations.add(at("occurred_at"), "must not be in the future (a day of clock skew is allowed)");
-        }
-        violations.check_len(&at("note"), &outcome.note, MAX_OUTCOME_NOTE_CHARS);
-        let referral = matches!(outcome.kind, OutcomeKind::ReferralSubmitted | OutcomeKind::ReferralHired);
-        if !outcome.referred_candidate.is_empty() {
-            if !referral {
-                violations.add(
-                    at("referred_candidate"),
-                    "only REFERRAL_SUBMITTED and REFERRAL_HIRED name a referred candidate",
-                );
-            } else if outcome.referred_candidate.len() > MAX_ID_BYTES
-                || outcome.referred_candidate.chars().any(|c| c.is_whitespace() || c.is_control())
-            {
-                violations.add(
-                    at("referred_candidate"),
-                    format!("must be an identifier of at most {MAX_ID_BYTES} bytes without whitespace"),
-                );
-            }
+        validate_outcome(outcome, &format!("{path}[{i}]"), now, violations);
+    }
+}
+
+/// Checks one outcome under `path`: ids, a time not later than
+/// [`MAX_OUTCOME_FUTURE_SECONDS`] after `now`, a short note, and a referred
+/// candidate only on referral outcomes.
+pub fn validate_outcome(outcome: &Outcome, path: &str, now: Timestamp, violations: &mut Violations) {
+    let at = |field: &str| format!("{path}.{field}");
+    violations.check_id(&at("alumnus_id"), &outcome.alumnus_id);
+    violations.check_id(&at("opportunity_id"), &outcome.opportunity_id);
+    violations.check_timestamp(&at("occurred_at"), Some(&outcome.occurred_at));
+    if outcome.occurred_at.seconds > now.seconds.saturating_add(MAX_OUTCOME_FUTURE_SECONDS) {
+        violations.add(
+            at("occurred_at"),
+            "must not be in the future (a day of clock skew is allowed)",
+        );
+    }
+    violations.check_len(&at("note"), &outcome.note, MAX_OUTCOME_NOTE_CHARS);
+    let referral = matches!(
+        outcome.kind,
+        OutcomeKind::ReferralSubmitted | OutcomeKind::ReferralHired
+    );
+    if !outcome.referred_candidate.is_empty() {
+        if !referral {
+            violations.add(
+                at("referred_candidate"),
+                "only REFERRAL_SUBMITTED and REFERRAL_HIRED name a referred candidate",
+            );
+        } else if outcome.referred_candidate.len() > MAX_ID_BYTES
+            || outcome
+                .referred_candidate
+                .chars()
+                .any(|c| c.is_whitespace() || c.is_control())
+        {
+            violations.add(
+                at("referred_candidate"),
+                format!("must be an identifier of at most {MAX_ID_BYTES} bytes without whitespace"),
+            );
         }
     }
 }
@@ -284,7 +299,12 @@ mod tests {
         bad.occurred_at.seconds = now.seconds + 3 * 86_400;
         bad.note = "x".repeat(MAX_OUTCOME_NOTE_CHARS + 1);
         let mut violations = Violations::new();
-        validate_outcomes(&[outcome(OutcomeKind::ReferralSubmitted), bad], "outcomes", now, &mut violations);
+        validate_outcomes(
+            &[outcome(OutcomeKind::ReferralSubmitted), bad],
+            "outcomes",
+            now,
+            &mut violations,
+        );
         let fields: Vec<&str> = violations.items().iter().map(|v| v.field.as_str()).collect();
         assert_eq!(
             fields,
@@ -305,8 +325,14 @@ mod tests {
         let none = ReferralRecord::default();
         assert!((none.shrunk_hire_rate(0.2) - 0.2).abs() < 1e-12);
         let lucky = ReferralRecord { submitted: 1, hired: 1 };
-        let proven = ReferralRecord { submitted: 20, hired: 16 };
-        let poor = ReferralRecord { submitted: 20, hired: 0 };
+        let proven = ReferralRecord {
+            submitted: 20,
+            hired: 16,
+        };
+        let poor = ReferralRecord {
+            submitted: 20,
+            hired: 0,
+        };
         assert!(lucky.shrunk_hire_rate(0.2) < proven.shrunk_hire_rate(0.2));
         assert!(lucky.shrunk_hire_rate(0.2) > 0.2);
         assert!(poor.shrunk_hire_rate(0.2) < 0.05);

@@ -19,7 +19,9 @@ pub(super) type Standings = HashMap<String, Standing>;
 impl Engine {
     /// The tenant's contact policy in force.
     pub fn contact_policy(&self) -> ContactPolicy {
-        self.policy.read().map_or_else(|poisoned| *poisoned.into_inner(), |policy| *policy)
+        self.policy
+            .read()
+            .map_or_else(|poisoned| *poisoned.into_inner(), |policy| *policy)
     }
 
     /// Replaces the tenant's contact policy, durably; it applies to the next

@@ -135,7 +135,9 @@ impl Engine {
             .map(|o| (o.id, o.kind))
             .collect();
         let wanted = |opportunity: &str| {
-            kinds.get(opportunity).is_some_and(|kind| query.kind.is_none_or(|k| k == *kind))
+            kinds
+                .get(opportunity)
+                .is_some_and(|kind| query.kind.is_none_or(|k| k == *kind))
                 && query.opportunity_id.as_deref().is_none_or(|id| id == opportunity)
         };
         let mut pairs: BTreeMap<(String, String), Pair> = BTreeMap::new();
@@ -151,9 +153,7 @@ impl Engine {
             if !wanted(&outcome.opportunity_id) {
                 continue;
             }
-            let pair = pairs
-                .entry((outcome.opportunity_id, outcome.alumnus_id))
-                .or_default();
+            let pair = pairs.entry((outcome.opportunity_id, outcome.alumnus_id)).or_default();
             match outcome.kind.stage() {
                 Some(stage) => pair.reach(stage, outcome.occurred_at),
                 None => pair.declined = true,
@@ -186,9 +186,17 @@ impl Engine {
         let entries: Vec<(&(String, String), &Pair)> = pairs.iter().collect();
         while start < entries.len() {
             let opportunity = &entries[start].0.0;
-            let end = start + entries[start..].iter().take_while(|(key, _)| &key.0 == opportunity).count();
+            let end = start
+                + entries[start..]
+                    .iter()
+                    .take_while(|(key, _)| &key.0 == opportunity)
+                    .count();
             let kind = kinds[opportunity];
-            by_opportunity.push((opportunity.clone(), kind, count(entries[start..end].iter().map(|(_, p)| *p))));
+            by_opportunity.push((
+                opportunity.clone(),
+                kind,
+                count(entries[start..end].iter().map(|(_, p)| *p)),
+            ));
             start = end;
         }
         by_opportunity.sort_by(|a, b| {
@@ -235,7 +243,11 @@ mod tests {
         assert_eq!(counts.stages, [3, 2, 2, 1, 1]);
         assert_eq!(counts.declined, 1);
         assert_eq!(counts.days_to_contact, Some(3.0), "median of 2 and 4 days");
-        assert_eq!(counts.days_to_reply, Some(14.5), "median of 28 (hire counts as a reply) and 1 day");
+        assert_eq!(
+            counts.days_to_reply,
+            Some(14.5),
+            "median of 28 (hire counts as a reply) and 1 day"
+        );
         assert_eq!(counts.days_to_hire, Some(28.0));
     }
 }

@@ -49,7 +49,9 @@ impl Engine {
         if let Some(opportunity_id) = stored {
             self.log_shown(
                 &opportunity_id,
-                page.candidates.iter().map(|c| (c.candidate.alumnus_id.as_str(), c.rank)),
+                page.candidates
+                    .iter()
+                    .map(|c| (c.candidate.alumnus_id.as_str(), c.rank)),
                 page.profile_version,
             );
         }

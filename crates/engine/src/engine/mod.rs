@@ -52,12 +52,11 @@ use tokio::sync::watch;
 pub use config::EngineConfig;
 pub use error::EngineError;
 pub use funnel::{Funnel, FunnelCounts, FunnelQuery};
-pub use outcomes::{OutcomeSubject, RecordReport};
-pub use profiles::ActiveProfiles;
-pub use tuning::{DEFAULT_HOLDOUT, KindTuning, MIN_IMPROVEMENT, TUNE_K, TuneOptions, TuneReport};
 pub use jsonl::for_each_jsonl_chunk;
 pub use open::{EngineHealth, INDEX_DIR, STORE_FILE, indexed_documents};
+pub use outcomes::{OutcomeSubject, RecordReport};
 pub use paging::{Cursor, Listing, PageToken};
+pub use profiles::ActiveProfiles;
 pub use queries::{
     AlumnusMatchQuery, MatchOptions, MatchPage, MatchQuery, MatchTarget, MentorAssignment, MentorAssignmentPlan,
     MentorQuery, OpportunityFill, OpportunityMatch, OpportunityPage, OpportunityQuery, RankedCandidate, ShortlistPage,
@@ -68,6 +67,7 @@ pub use shortlists::{ShortlistView, from_entry};
 pub use stats::EngineStats;
 pub use tenant_id::{InvalidTenant, TenantId};
 pub use tenants::{Tenants, migrate_single_tenant_layout};
+pub use tuning::{DEFAULT_HOLDOUT, KindTuning, MIN_IMPROVEMENT, TUNE_K, TuneOptions, TuneReport};
 
 pub use crate::cancel::{Cancellation, Stop};
 pub use crate::limits::{

@@ -3,9 +3,7 @@
 
 use super::{Engine, EngineError};
 use crate::{
-    domain::{
-        DEFAULT_REFERRAL_HIRE_RATE, Hold, Outcome, OutcomeKind, REFERRAL_PRIOR_WEIGHT, Violations,
-    },
+    domain::{DEFAULT_REFERRAL_HIRE_RATE, Hold, Outcome, OutcomeKind, REFERRAL_PRIOR_WEIGHT, Violations},
     limits::MAX_LISTED_OUTCOMES,
     store::Recorded,
 };
@@ -100,7 +98,8 @@ impl Engine {
             }
         }
         let submitted = submitted.max(hired) as f64;
-        let rate = (hired as f64 + REFERRAL_PRIOR_WEIGHT * DEFAULT_REFERRAL_HIRE_RATE) / (submitted + REFERRAL_PRIOR_WEIGHT);
+        let rate =
+            (hired as f64 + REFERRAL_PRIOR_WEIGHT * DEFAULT_REFERRAL_HIRE_RATE) / (submitted + REFERRAL_PRIOR_WEIGHT);
         if let Ok(mut cached) = self.referral_rate.lock() {
             *cached = Some(rate);
         }

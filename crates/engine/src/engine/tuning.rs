@@ -96,7 +96,11 @@ fn held_out(opportunity_id: &str, fraction: f64) -> bool {
 }
 
 fn named(profile: &WeightProfile) -> Vec<(String, f64)> {
-    profile.weights().iter().map(|(c, w)| (c.name().to_owned(), *w)).collect()
+    profile
+        .weights()
+        .iter()
+        .map(|(c, w)| (c.name().to_owned(), *w))
+        .collect()
 }
 
 impl Engine {
@@ -123,61 +127,75 @@ impl Engine {
         let now = Timestamp::now();
         let lists: Vec<(OpportunityKind, bool, JudgedQuery)> = graded
             .into_par_iter()
-            .map(|(opportunity_id, pairs)| -> Result<Option<(OpportunityKind, bool, JudgedQuery)>, EngineError> {
-                cancel.check()?;
-                let Some(opportunity) = self.store.get_opportunity(&opportunity_id)? else {
-                    return Ok(None);
-                };
-                let kind = opportunity.kind;
-                let grades: HashMap<&str, u8> = pairs
-                    .iter()
-                    .filter_map(|(alumnus, kinds)| Some((alumnus.as_str(), outcome_grade(kinds.iter().copied())?)))
-                    .collect();
-                if grades.len() < 2 || !grades.values().any(|g| *g > 0) {
-                    return Ok(None);
-                }
-                let prepared = self.prepare(opportunity, &snapshot);
-                let context = self.ranking_context(&prepared, active.profiles.profile(kind), now, false)?;
-                let query = RetrievalQuery::for_opportunity(
-                    &prepared.opportunity,
-                    &self.taxonomy,
-                    false,
-                    self.index.morphology(),
-                );
-                let best = self
-                    .index
-                    .retrieve(&snapshot, &query, self.retrieval_pool, cancel)?
-                    .hits
-                    .iter()
-                    .map(|h| h.bm25)
-                    .fold(0.0f32, f32::max);
-                let ids: Vec<&str> = grades.keys().copied().collect();
-                let records = self.store.get_alumni(&ids)?;
-                let summaries = self.store.outcome_summaries(&ids)?;
-                let mut entries = Vec::with_capacity(ids.len());
-                for ((id, record), summary) in ids.iter().zip(records).zip(summaries) {
-                    if let Some(alumnus) = record {
-                        entries.push(PoolEntry {
-                            alumnus,
-                            bm25: self.index.score_of(&snapshot, &query, id)?.unwrap_or(0.0),
-                            career: None,
-                            referrals: summary.referrals,
-                        });
+            .map(
+                |(opportunity_id, pairs)| -> Result<Option<(OpportunityKind, bool, JudgedQuery)>, EngineError> {
+                    cancel.check()?;
+                    let Some(opportunity) = self.store.get_opportunity(&opportunity_id)? else {
+                        return Ok(None);
+                    };
+                    let kind = opportunity.kind;
+                    let grades: HashMap<&str, u8> = pairs
+                        .iter()
+                        .filter_map(|(alumnus, kinds)| Some((alumnus.as_str(), outcome_grade(kinds.iter().copied())?)))
+                        .collect();
+                    if grades.len() < 2 || !grades.values().any(|g| *g > 0) {
+                        return Ok(None);
                     }
-                }
-                let best = entries.iter().map(|e| e.bm25).fold(best, f32::max);
-                let scored = ranking::score_against(&context, entries, best, cancel)?;
-                let candidates: Vec<(u8, Vec<f64>)> = scored
-                    .iter()
-                    .map(|s| (grades[s.alumnus_id()], s.components.iter().map(|c| c.value).collect()))
-                    .collect();
-                let ideal = candidates.iter().map(|(grade, _)| *grade).collect();
-                Ok(Some((
-                    kind,
-                    held_out(&prepared.opportunity.id, fraction),
-                    JudgedQuery { candidates, ideal },
-                )))
-            })
+                    let prepared = self.prepare(opportunity, &snapshot);
+                    let context = self.ranking_context(&prepared, active.profiles.profile(kind), now, false)?;
+                    let query = RetrievalQuery::for_opportunity(
+                        &prepared.opportunity,
+                        &self.taxonomy,
+                        false,
+                        self.index.morphology(),
+                    );
+                    let best = self
+                        .index
+                        .retrieve(&snapshot, &query, self.retrieval_pool, cancel)?
+                        .hits
+                        .iter()
+                        .map(|h| h.bm25)
+                        .fold(0.0f32, f32::max);
+                    let ids: Vec<&str> = grades.keys().copied().collect();
+                    let records = self.store.get_alumni(&ids)?;
+                    let summaries = self.store.outcome_summaries(&ids)?;
+                    let mut entries = Vec::with_capacity(ids.len());
+                    for ((id, record), summary) in ids.iter().zip(records).zip(summaries) {
+                        if let Some(alumnus) = record {
+                            // The referral record without this pair's own referrals:
+                            // they are what is being judged, not evidence for it.
+                            let mut referrals = summary.referrals;
+                            for kind in &pairs[*id] {
+                                match kind {
+                                    OutcomeKind::ReferralSubmitted => {
+                                        referrals.submitted = referrals.submitted.saturating_sub(1)
+                                    }
+                                    OutcomeKind::ReferralHired => referrals.hired = referrals.hired.saturating_sub(1),
+                                    _ => {}
+                                }
+                            }
+                            entries.push(PoolEntry {
+                                alumnus,
+                                bm25: self.index.score_of(&snapshot, &query, id)?.unwrap_or(0.0),
+                                career: None,
+                                referrals,
+                            });
+                        }
+                    }
+                    let best = entries.iter().map(|e| e.bm25).fold(best, f32::max);
+                    let scored = ranking::score_against(&context, entries, best, cancel)?;
+                    let candidates: Vec<(u8, Vec<f64>)> = scored
+                        .iter()
+                        .map(|s| (grades[s.alumnus_id()], s.components.iter().map(|c| c.value).collect()))
+                        .collect();
+                    let ideal = candidates.iter().map(|(grade, _)| *grade).collect();
+                    Ok(Some((
+                        kind,
+                        held_out(&prepared.opportunity.id, fraction),
+                        JudgedQuery { candidates, ideal },
+                    )))
+                },
+            )
             .filter_map(Result::transpose)
             .collect::<Result<_, _>>()?;
 
@@ -185,8 +203,10 @@ impl Engine {
         let mut kinds = Vec::new();
         for kind in OpportunityKind::ALL {
             let profile = active.profiles.profile(kind);
-            let of_kind: Vec<&(OpportunityKind, bool, JudgedQuery)> =
-                lists.iter().filter(|(k, _, q)| *k == kind && q.ideal.iter().any(|g| *g > 0)).collect();
+            let of_kind: Vec<&(OpportunityKind, bool, JudgedQuery)> = lists
+                .iter()
+                .filter(|(k, _, q)| *k == kind && q.ideal.iter().any(|g| *g > 0))
+                .collect();
             let train: Vec<&JudgedQuery> = of_kind.iter().filter(|(_, h, _)| !h).map(|(_, _, q)| q).collect();
             let holdout: Vec<&JudgedQuery> = of_kind.iter().filter(|(_, h, _)| *h).map(|(_, _, q)| q).collect();
             let judged_pairs = of_kind.iter().map(|(_, _, q)| q.candidates.len()).sum();

@@ -292,10 +292,18 @@ mod tests {
             WeightProfile::new([(REQUIRED_SKILLS, 1.0), (TEXT_RELEVANCE, 2.0)]).unwrap(),
         );
         let read = RankingProfiles::from_toml(&changed.to_toml());
-        assert!(read.is_err(), "a REFERRAL profile without its own components is refused");
+        assert!(
+            read.is_err(),
+            "a REFERRAL profile without its own components is refused"
+        );
         let again = RankingProfiles::from_toml(&profiles.to_toml()).unwrap();
         for kind in OpportunityKind::ALL {
-            for ((a, wa), (b, wb)) in again.profile(kind).weights().iter().zip(profiles.profile(kind).weights()) {
+            for ((a, wa), (b, wb)) in again
+                .profile(kind)
+                .weights()
+                .iter()
+                .zip(profiles.profile(kind).weights())
+            {
                 assert_eq!(a, b);
                 assert!((wa - wb).abs() < 1e-12, "{kind:?} {}: {wa} vs {wb}", a.name());
             }

@@ -241,7 +241,7 @@ fn the_reason_for_leaving_changes_nothing() {
                     alumnus: alumnus(value),
                     bm25: 1.0,
                     career: None,
-            referrals: Default::default(),
+                    referrals: Default::default(),
                 }];
                 rank_default(opportunity(kind, "Software Engineer"), pool)[0].score
             })

@@ -49,7 +49,8 @@ const SHORTLIST_MEMBERS: MultimapTableDefinition<&str, &str> = MultimapTableDefi
 /// Outcomes by `alumnus \x01 opportunity \x01 kind \x01 time` (see `outcomes.rs`).
 const OUTCOMES: TableDefinition<&str, &[u8]> = TableDefinition::new("outcomes");
 /// opportunity id -> alumni with outcomes about it.
-const OUTCOMES_BY_OPPORTUNITY: MultimapTableDefinition<&str, &str> = MultimapTableDefinition::new("outcomes_by_opportunity");
+const OUTCOMES_BY_OPPORTUNITY: MultimapTableDefinition<&str, &str> =
+    MultimapTableDefinition::new("outcomes_by_opportunity");
 /// What pages showed, one record per `alumnus \x01 opportunity`.
 const SHOWN: TableDefinition<&str, &[u8]> = TableDefinition::new("shown");
 /// The tenant's contact policy and ranking profiles (see `settings.rs`).

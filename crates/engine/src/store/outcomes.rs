@@ -19,9 +19,7 @@ use super::{
     ALUMNI, OPPORTUNITIES, OUTCOMES, OUTCOMES_BY_OPPORTUNITY, OrStore, SHOWN, Store, StoreError,
     codec::{decode, encode},
 };
-use crate::domain::{
-    Alumnus, ContactHistory, ContactPolicy, Hold, Outcome, OutcomeKind, ReferralRecord, Timestamp,
-};
+use crate::domain::{Alumnus, ContactHistory, ContactPolicy, Hold, Outcome, OutcomeKind, ReferralRecord, Timestamp};
 
 const SEPARATOR: char = '\u{1}';
 /// One past [`SEPARATOR`]: the end of an id's key range.
@@ -157,7 +155,10 @@ fn summary_from<'a>(keys: impl Iterator<Item = &'a str>) -> OutcomeSummary {
     summary
 }
 
-fn summary_in(table: &impl ReadableTable<&'static str, &'static [u8]>, alumnus_id: &str) -> Result<OutcomeSummary, StoreError> {
+fn summary_in(
+    table: &impl ReadableTable<&'static str, &'static [u8]>,
+    alumnus_id: &str,
+) -> Result<OutcomeSummary, StoreError> {
     let (start, end) = alumnus_range(alumnus_id);
     let mut keys = Vec::new();
     for entry in table.range(start.as_str()..end.as_str()).or_store()? {
@@ -301,12 +302,9 @@ impl Store {
                         }
                         if outcome.kind == OutcomeKind::Contacted {
                             let history = summary_in(&table, &outcome.alumnus_id)?.contacts;
-                            if let Err(hold) = policy.admit_contact(
-                                &history,
-                                not_before,
-                                &outcome.opportunity_id,
-                                outcome.occurred_at,
-                            ) {
+                            if let Err(hold) =
+                                policy.admit_contact(&history, not_before, &outcome.opportunity_id, outcome.occurred_at)
+                            {
                                 results.push(Recorded::Refused(hold));
                                 continue;
                             }
@@ -493,7 +491,10 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let store = store_with(dir.path());
         let policy = ContactPolicy::default();
-        let batch = [outcome("a1", "o1", OutcomeKind::Contacted, 100), outcome("a1", "o1", OutcomeKind::Replied, 200)];
+        let batch = [
+            outcome("a1", "o1", OutcomeKind::Contacted, 100),
+            outcome("a1", "o1", OutcomeKind::Replied, 200),
+        ];
         assert_eq!(
             store.record_outcomes(&batch, &policy).unwrap().unwrap(),
             [Recorded::New, Recorded::New]
@@ -504,13 +505,19 @@ mod tests {
         );
         let unknown = store
             .record_outcomes(
-                &[outcome("a2", "o1", OutcomeKind::Replied, 1), outcome("zz", "nope", OutcomeKind::Replied, 1)],
+                &[
+                    outcome("a2", "o1", OutcomeKind::Replied, 1),
+                    outcome("zz", "nope", OutcomeKind::Replied, 1),
+                ],
                 &policy,
             )
             .unwrap()
             .unwrap_err();
         assert_eq!(unknown.len(), 2);
-        assert!(store.outcomes_of_alumnus("a2", 100).unwrap().is_empty(), "nothing of the batch");
+        assert!(
+            store.outcomes_of_alumnus("a2", 100).unwrap().is_empty(),
+            "nothing of the batch"
+        );
         assert_eq!(store.outcomes_of_opportunity("o1", 100).unwrap().len(), 2);
     }
 
@@ -523,7 +530,10 @@ mod tests {
             outcome("a1", "o2", OutcomeKind::Contacted, 101),
             outcome("a1", "o3", OutcomeKind::Contacted, 102),
         ];
-        let results = store.record_outcomes(&batch, &ContactPolicy::default()).unwrap().unwrap();
+        let results = store
+            .record_outcomes(&batch, &ContactPolicy::default())
+            .unwrap()
+            .unwrap();
         assert_eq!(results[..2], [Recorded::New, Recorded::New]);
         assert!(matches!(results[2], Recorded::Refused(Hold::Capped { recent: 2, .. })));
     }
@@ -535,7 +545,10 @@ mod tests {
         let policy = ContactPolicy::default();
         store
             .record_outcomes(
-                &[outcome("a1", "o1", OutcomeKind::Contacted, 100), outcome("a2", "o1", OutcomeKind::Contacted, 100)],
+                &[
+                    outcome("a1", "o1", OutcomeKind::Contacted, 100),
+                    outcome("a2", "o1", OutcomeKind::Contacted, 100),
+                ],
                 &policy,
             )
             .unwrap()

@@ -4,7 +4,10 @@
 use redb::{ReadableDatabase, ReadableTable};
 use serde::{Deserialize, Serialize};
 
-use super::{OrStore, SETTINGS, Store, StoreError, codec::{decode, encode}};
+use super::{
+    OrStore, SETTINGS, Store, StoreError,
+    codec::{decode, encode},
+};
 use crate::domain::{ContactPolicy, Timestamp};
 
 const CONTACT_POLICY: &str = "contact_policy";
@@ -90,7 +93,9 @@ impl Store {
                     toml,
                     note,
                 })?;
-                table.insert(profile_key(version).as_str(), record.as_slice()).or_store()?;
+                table
+                    .insert(profile_key(version).as_str(), record.as_slice())
+                    .or_store()?;
                 table.insert(ACTIVE_PROFILE, encode(&version)?.as_slice()).or_store()?;
                 version
             };

@@ -91,14 +91,20 @@ mod tests {
     fn recorded_hires_raise_the_history_and_failures_lower_it() {
         let none = ReferralRecord::default();
         let base = referral_history(4, none, 0.2);
-        assert!((base - (1.0 - (-2.0f64).exp())).abs() < 1e-12, "unchanged without a record");
+        assert!(
+            (base - (1.0 - (-2.0f64).exp())).abs() < 1e-12,
+            "unchanged without a record"
+        );
         let hired = ReferralRecord { submitted: 4, hired: 3 };
         let never = ReferralRecord { submitted: 4, hired: 0 };
         assert!(referral_history(4, hired, 0.2) > base);
         assert!(referral_history(4, never, 0.2) < base);
         // One referral hired is less telling than ten of which eight were.
         let lucky = ReferralRecord { submitted: 1, hired: 1 };
-        let proven = ReferralRecord { submitted: 10, hired: 8 };
+        let proven = ReferralRecord {
+            submitted: 10,
+            hired: 8,
+        };
         assert!(referral_history(0, lucky, 0.2) < referral_history(0, proven, 0.2));
         assert_eq!(referral_history(0, none, 0.2), 0.0);
     }

@@ -17,6 +17,7 @@ const SERVICE_OF = {
   AssignMentors: "MatchService",
   Rescore: "MatchService",
   GetShortlist: "MatchService",
+  GetFunnel: "OutcomeService",
 };
 const KINDS = ["REHIRE", "REFERRAL", "MENTORING", "PARTNERSHIP"];
 const PAGE_SIZE = 20;
@@ -300,7 +301,7 @@ function candidateRows(candidates) {
       el("tr", { class: "candidate", dataset: { alumnus: c.alumnus_id, score: c.score } },
         el("td", {}, toggle),
         el("td", { class: "number" }, c.rank),
-        el("td", {}, c.display_name),
+        el("td", {}, c.display_name, c.held_back ? el("span", { class: "held-back", title: t("heldBack.hint") }, t("heldBack")) : null),
         el("td", { class: "number" }, score(c.score)),
         el("td", { class: "reason" }, c.reason)),
       details,
@@ -530,6 +531,61 @@ function rescorePage() {
   main(area);
 }
 
+// ---- the funnel: shown → contacted → replied → interviewed → hired ----
+
+const STAGES = ["shown", "contacted", "replied", "interviewed", "hired"];
+
+function funnelCells(stages) {
+  const shown = Number(stages.shown || 0);
+  const percent = (n) => (shown ? ` (${Math.round((100 * Number(n || 0)) / shown)}%)` : "");
+  const days = (d) => (d === undefined || d === null ? "–" : Number(d).toFixed(1));
+  return [
+    ...STAGES.map((stage) => el("td", { class: "number", dataset: { stage } }, `${Number(stages[stage] || 0)}${stage === "shown" ? "" : percent(stages[stage])}`)),
+    el("td", { class: "number", dataset: { stage: "declined" } }, Number(stages.declined || 0)),
+    el("td", { class: "number" }, days(stages.median_days_to_reply)),
+    el("td", { class: "number" }, days(stages.median_days_to_hire)),
+  ];
+}
+
+function funnelHead(first) {
+  return el("thead", {}, el("tr", {}, el("th", {}, t(first)),
+    [...STAGES.map((s) => `funnel.${s}`), "funnel.declined", "funnel.daysToReply", "funnel.daysToHire"].map((c) => el("th", {}, t(c)))));
+}
+
+async function funnelPage() {
+  const kind = el("select", { id: "funnel-kind", "aria-label": t("filter.kind") },
+    el("option", { value: "" }, t("filter.any")),
+    KINDS.map((k) => el("option", { value: k }, t(`kind.${k}`))));
+  const results = el("div", { class: "results" });
+  const area = el("section", {}, el("h2", {}, t("funnel.heading")), el("p", { class: "hint" }, t("funnel.hint")),
+    el("div", { class: "filters" }, el("label", {}, t("filter.kind"), " ", kind)), results);
+  main(area);
+  const load = async () => {
+    results.replaceChildren(el("p", {}, t("loading")));
+    try {
+      const funnel = await api("GetFunnel", { kind: kind.value ? `OPPORTUNITY_KIND_${kind.value}` : "OPPORTUNITY_KIND_UNSPECIFIED" });
+      const byKind = [
+        el("tr", { class: "total" }, el("td", {}, t("funnel.all")), funnelCells(funnel.total || {})),
+        ...(funnel.by_kind || []).map((k) => el("tr", { dataset: { kind: kindName(k.kind) } },
+          el("td", {}, t(`kind.${kindName(k.kind)}`)), funnelCells(k.stages || {}))),
+      ];
+      const byOpportunity = (funnel.by_opportunity || []).map((o) => el("tr", { dataset: { id: o.opportunity_id } },
+        el("td", {}, el("a", { href: `#/opportunity/${encodeURIComponent(o.opportunity_id)}` }, o.opportunity_id)),
+        funnelCells(o.stages || {})));
+      results.replaceChildren(
+        el("table", { id: "funnel-kinds" }, funnelHead("col.kind"), el("tbody", {}, byKind)),
+        el("h3", {}, t("funnel.byOpportunity")),
+        el("table", { id: "funnel-opportunities" }, funnelHead("col.opportunity"),
+          el("tbody", {}, byOpportunity.length ? byOpportunity : el("tr", {}, el("td", { colspan: 9 }, t("none"))))));
+    } catch (error) {
+      results.replaceChildren();
+      showError(results, error);
+    }
+  };
+  kind.addEventListener("change", load);
+  await load();
+}
+
 // ---- routing ----
 
 async function route() {
@@ -543,6 +599,7 @@ async function route() {
   if (page === "opportunity" && argument) return opportunityPage(decodeURIComponent(argument));
   if (page === "alumnus" && may("MatchForAlumnus")) return alumnusPage();
   if (page === "rescore" && may("Rescore")) return rescorePage();
+  if (page === "funnel" && may("GetFunnel")) return funnelPage();
   if (may("ListOpportunities")) return opportunitiesPage();
   return alumnusPage();
 }

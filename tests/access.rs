@@ -584,16 +584,20 @@ async fn each_role_reaches_exactly_its_methods_and_bad_keys_reach_none() {
         ])
         .await;
 
-    let matcher_methods = [Match, MatchForAlumnus, GetShortlist];
+    let matcher_methods = [Match, MatchForAlumnus, GetShortlist, RecordOutcomes];
     let analyst_methods = [
         Match,
         MatchForAlumnus,
         GetShortlist,
+        RecordOutcomes,
         GetOpportunity,
         ListOpportunities,
         AssignMentors,
         Rescore,
         GetRescoreJob,
+        ListOutcomes,
+        GetContactPolicy,
+        GetFunnel,
     ];
     for (key, allowed) in [
         (&matcher, &matcher_methods[..]),

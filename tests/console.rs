@@ -438,6 +438,35 @@ async fn an_analyst_signs_in_reads_an_explained_shortlist_downloads_it_and_runs_
     browser.find("#fits tr.match").await;
     browser.screenshot("alumnus-fits").await;
 
+    // The funnel, after a recruiting system recorded what came of the top candidate.
+    let outcomes = format!(
+        "{{\"outcomes\": [\
+          {{\"alumnus_id\": \"{top}\", \"opportunity_id\": \"opp-00000\", \"kind\": \"OUTCOME_KIND_CONTACTED\", \"occurred_at\": \"2026-11-02T09:00:00Z\"}},\
+          {{\"alumnus_id\": \"{top}\", \"opportunity_id\": \"opp-00000\", \"kind\": \"OUTCOME_KIND_REPLIED\", \"occurred_at\": \"2026-11-04T09:00:00Z\"}}]}}"
+    );
+    let (status, _, body) = common::http_post_json(
+        server.http_addr,
+        "/api/alumni.matching.v1.OutcomeService/RecordOutcomes",
+        key.trim(),
+        &outcomes,
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    browser.open(&format!("{console}#/funnel")).await;
+    browser.find("#funnel-opportunities tr[data-id='opp-00000']").await;
+    let contacted = browser.text("#funnel-kinds tr.total td[data-stage='contacted']").await;
+    assert!(contacted.starts_with("1 ("), "{contacted}");
+    let replied = browser
+        .text("#funnel-opportunities tr[data-id='opp-00000'] td[data-stage='replied']")
+        .await;
+    assert!(replied.starts_with("1 ("), "{replied}");
+    let shown = browser.text("#funnel-kinds tr.total td[data-stage='shown']").await;
+    assert!(
+        shown.parse::<u64>().unwrap() >= 20,
+        "the pages read above were shown: {shown}"
+    );
+    browser.screenshot("funnel").await;
+
     // The whole interface in Japanese, with Japanese data rendered beside it.
     browser.open(&format!("{console}#/opportunities")).await;
     browser.find("#opportunities tbody tr[data-id]").await;

@@ -65,6 +65,9 @@ pub struct StoredShortlist {
     pub profile_version: u32,
 }
 
+/// A stored shortlist as read, and each kept candidate's `contact_not_before`.
+pub type GatedShortlist = (StoredShortlist, Vec<Option<Timestamp>>);
+
 /// Removes an alumnus from every stored shortlist it may no longer appear in:
 /// all of them when `current` is `None` (deleted), else those whose opportunity's
 /// current kind's gates it now fails. Runs inside the write transaction of the
@@ -227,10 +230,7 @@ impl Store {
 
     /// [`Store::get_shortlist`], with each kept candidate's own "not before"
     /// date (from the same records), for the contact etiquette.
-    pub fn read_shortlist(
-        &self,
-        opportunity_id: &str,
-    ) -> Result<Option<(StoredShortlist, Vec<Option<Timestamp>>)>, StoreError> {
+    pub fn read_shortlist(&self, opportunity_id: &str) -> Result<Option<GatedShortlist>, StoreError> {
         self.handle.read(|db| {
             let txn = db.begin_read().or_store()?;
             let table = txn.open_table(SHORTLISTS).or_store()?;

@@ -315,3 +315,163 @@ async fn every_record_command_prints_as_a_table_json_and_csv() {
     assert!(!open.contains("\"o1\""), "closed is no longer open: {open}");
     server.stop().await;
 }
+
+#[tokio::test]
+async fn outcomes_policy_funnel_and_tune_from_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut server = TestServer::start(dir.path()).await;
+    server
+        .upsert(
+            (0..3)
+                .map(|i| {
+                    common::alumnus(
+                        &format!("a{i}"),
+                        &format!("Engineer {i}"),
+                        "SRE",
+                        &[("Kubernetes", 3.0, 2025)],
+                    )
+                })
+                .collect(),
+        )
+        .await;
+    server
+        .upsert_opportunities(
+            (0..2)
+                .map(|i| opportunity(&format!("o{i}"), OpportunityKind::Referral, "SRE", &["Kubernetes"]))
+                .collect(),
+        )
+        .await;
+    server.match_until("o0", |r| r.candidates.len() == 3).await;
+    let address = format!("http://{}", server.addr);
+    let with_server = |args: &[&str]| {
+        let mut all: Vec<String> = args.iter().map(|s| s.to_string()).collect();
+        all.extend(["--server".to_string(), address.clone()]);
+        all
+    };
+    let stdout = |output: &std::process::Output| {
+        assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+        String::from_utf8_lossy(&output.stdout).trim().to_owned()
+    };
+    let yesterday = (time::OffsetDateTime::now_utc() - time::Duration::days(1))
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap();
+
+    let contact = with_server(&[
+        "outcomes",
+        "record",
+        "--alumnus",
+        "a0",
+        "--opportunity",
+        "o0",
+        "--kind",
+        "contacted",
+        "--at",
+        &yesterday,
+    ]);
+    assert_eq!(
+        stdout(&run(contact.clone()).await),
+        "recorded 1, already recorded 0, refused 0"
+    );
+    assert_eq!(stdout(&run(contact).await), "recorded 0, already recorded 1, refused 0");
+    let file = dir.path().join("outcomes.jsonl");
+    std::fs::write(
+        &file,
+        format!(
+            "{{\"alumnus_id\": \"a1\", \"opportunity_id\": \"o0\", \"kind\": \"contacted\", \"occurred_at\": \"{yesterday}\"}}\n\
+             {{\"alumnus_id\": \"a1\", \"opportunity_id\": \"o0\", \"kind\": \"declined\", \"occurred_at\": \"{yesterday}\", \"note\": \"not now\"}}\n"
+        ),
+    )
+    .unwrap();
+    let from_file = run(with_server(&[
+        "outcomes",
+        "record",
+        "--file",
+        &file.display().to_string(),
+    ]))
+    .await;
+    assert_eq!(stdout(&from_file), "recorded 2, already recorded 0, refused 0");
+    let listed: serde_json::Value = serde_json::from_str(&stdout(
+        &run(with_server(&[
+            "outcomes",
+            "list",
+            "--opportunity",
+            "o0",
+            "--format",
+            "json",
+        ]))
+        .await,
+    ))
+    .unwrap();
+    let kinds: Vec<&str> = listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(kinds.len(), 3);
+    assert!(kinds.contains(&"DECLINED"), "{kinds:?}");
+
+    let set = run(with_server(&[
+        "contact-policy",
+        "set",
+        "--max-contacts",
+        "1",
+        "--window-days",
+        "30",
+    ]))
+    .await;
+    assert_eq!(
+        stdout(&set),
+        "set: at most 1 opportunities per alumnus in 30 days, then hide"
+    );
+    assert_eq!(
+        stdout(&run(with_server(&["contact-policy", "get"])).await),
+        "at most 1 opportunities per alumnus in 30 days, then hide"
+    );
+    let capped = run(with_server(&[
+        "outcomes",
+        "record",
+        "--alumnus",
+        "a0",
+        "--opportunity",
+        "o1",
+        "--kind",
+        "contacted",
+    ]))
+    .await;
+    assert_eq!(stdout(&capped), "recorded 0, already recorded 0, refused 1");
+    assert!(
+        String::from_utf8_lossy(&capped.stderr)
+            .contains("refused: a0 about o1 (CONTACTED): held back: contacted once in the last 30 days"),
+        "{}",
+        String::from_utf8_lossy(&capped.stderr)
+    );
+
+    let funnel: serde_json::Value =
+        serde_json::from_str(&stdout(&run(with_server(&["funnel", "--format", "json"])).await)).unwrap();
+    let all = &funnel.as_array().unwrap()[0];
+    assert_eq!(
+        (
+            all["scope"].as_str(),
+            all["contacted"].as_u64(),
+            all["declined"].as_u64()
+        ),
+        (Some("all"), Some(2), Some(1))
+    );
+    assert!(
+        all["shown"].as_u64().unwrap() >= 3,
+        "the Match pages above were shown: {all}"
+    );
+
+    let dry = stdout(&run(with_server(&["tune", "--tenant", "default", "--dry-run"])).await);
+    assert!(dry.contains("dry run; version 0 stays in force"), "{dry}");
+    assert!(dry.contains("kept: "), "too few outcomes to fit: {dry}");
+    let wrong = run(with_server(&["tune", "--tenant", "globex"])).await;
+    assert!(!wrong.status.success());
+    assert!(
+        String::from_utf8_lossy(&wrong.stderr).contains("belongs to tenant \"default\", not \"globex\""),
+        "{}",
+        String::from_utf8_lossy(&wrong.stderr)
+    );
+    server.stop().await;
+}

@@ -356,6 +356,48 @@ mod tests {
         assert!(none.is_empty(), "no cap needs no window");
     }
 
+    proptest::proptest! {
+        /// Under a hiding policy, whatever order and times recruiters try, no
+        /// window of the policy's length ever holds more newly approached
+        /// opportunities than the cap, and a declined opportunity is never
+        /// approached again.
+        #[test]
+        fn the_cap_and_declines_hold_for_any_sequence_of_attempts(
+            max in 1u32..4,
+            window in 1u32..60,
+            attempts in proptest::collection::vec((0usize..6, 0i64..200, proptest::bool::ANY), 0..60),
+        ) {
+            let policy = ContactPolicy { max_contacts: max, window_days: window, when_capped: WhenCapped::Hide };
+            let mut history = ContactHistory::default();
+            let mut attempts = attempts;
+            attempts.sort_by_key(|(_, day, _)| *day);
+            for (opportunity, day, declines) in attempts {
+                let id = format!("o{opportunity}");
+                if policy.admit_contact(&history, None, &id, at(day)).is_ok() {
+                    proptest::prop_assert!(!history.declined.contains(&id));
+                    history.contacts.push((id.clone(), at(day)));
+                }
+                if declines && history.contacts.iter().any(|(o, _)| *o == id) {
+                    history.declined.push(id);
+                }
+            }
+            // First approach of each opportunity, by time.
+            let mut first: Vec<(i64, &str)> = Vec::new();
+            for (id, when) in &history.contacts {
+                if !first.iter().any(|(_, o)| o == id) {
+                    first.push((when.seconds, id.as_str()));
+                }
+            }
+            for (start, _) in &first {
+                let within = first
+                    .iter()
+                    .filter(|(t, _)| *t >= *start && *t < start + i64::from(window) * DAY)
+                    .count();
+                proptest::prop_assert!(within <= max as usize, "{within} new approaches within {window} days, cap {max}");
+            }
+        }
+    }
+
     #[test]
     fn reason_wording() {
         assert_eq!(contacted_text(1, 90), "contacted once in the last 90 days");

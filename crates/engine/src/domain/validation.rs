@@ -162,6 +162,10 @@ pub fn validate_alumnus(alumnus: &Alumnus, path: &str, violations: &mut Violatio
         &format!("{path}.engagement.last_active_at"),
         alumnus.engagement.last_active_at.as_ref(),
     );
+    violations.check_timestamp(
+        &format!("{path}.consent.contact_not_before"),
+        alumnus.consent.contact_not_before.as_ref(),
+    );
 
     violations.check_count(&format!("{path}.skills"), alumnus.skills.len(), MAX_SKILLS);
     for (i, skill) in alumnus.skills.iter().enumerate().take(MAX_SKILLS) {

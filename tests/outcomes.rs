@@ -63,17 +63,7 @@ async fn record(
 }
 
 async fn rescore(server: &mut TestServer, ids: &[&str]) {
-    let mut stream = server
-        .matcher
-        .rescore(proto::RescoreRequest {
-            opportunity_ids: ids.iter().map(|s| s.to_string()).collect(),
-            shortlist_size: 100,
-            only_stale: false,
-        })
-        .await
-        .expect("rescore starts")
-        .into_inner();
-    while stream.message().await.expect("progress").is_some() {}
+    common::rescore(server, ids, false, 100).await;
 }
 
 async fn shortlist_ids(server: &mut TestServer, id: &str) -> Vec<String> {

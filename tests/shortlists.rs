@@ -30,21 +30,7 @@ fn team() -> Vec<proto::Alumnus> {
 }
 
 async fn rescore(server: &mut TestServer, ids: &[&str], only_stale: bool) -> Vec<proto::RescoreProgress> {
-    let mut stream = server
-        .matcher
-        .rescore(proto::RescoreRequest {
-            opportunity_ids: ids.iter().map(|s| s.to_string()).collect(),
-            shortlist_size: 50,
-            only_stale,
-        })
-        .await
-        .expect("rescore starts")
-        .into_inner();
-    let mut messages = Vec::new();
-    while let Some(message) = stream.message().await.expect("progress") {
-        messages.push(message.progress.expect("every message carries progress"));
-    }
-    messages
+    common::rescore(server, ids, only_stale, 50).await
 }
 
 async fn shortlist(server: &mut TestServer, id: &str) -> proto::GetShortlistResponse {

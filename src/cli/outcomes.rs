@@ -8,7 +8,7 @@ use super::{
     CliError,
     client::{connect, describe},
     output::{OutputFormat, Records, number, text},
-    records::KindArg,
+    records::{KindArg, kind_name},
 };
 use crate::{
     proto::{self, outcome_service_client::OutcomeServiceClient},
@@ -69,12 +69,6 @@ pub enum CappedArg {
 fn outcome_name(kind: i32) -> &'static str {
     proto::OutcomeKind::try_from(kind)
         .map(|k| k.as_str_name().trim_start_matches("OUTCOME_KIND_"))
-        .unwrap_or("?")
-}
-
-fn kind_name(kind: i32) -> &'static str {
-    proto::OpportunityKind::try_from(kind)
-        .map(|k| k.as_str_name().trim_start_matches("OPPORTUNITY_KIND_"))
         .unwrap_or("?")
 }
 

@@ -55,7 +55,7 @@ pub enum StatusArg {
 }
 
 /// The kind's name without its enum prefix: `REHIRE`.
-fn kind_name(kind: i32) -> &'static str {
+pub(super) fn kind_name(kind: i32) -> &'static str {
     proto::OpportunityKind::try_from(kind)
         .map(|k| k.as_str_name().trim_start_matches("OPPORTUNITY_KIND_"))
         .unwrap_or("?")

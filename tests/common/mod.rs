@@ -186,6 +186,31 @@ impl TestServer {
     }
 }
 
+/// Re-scores `ids` (every open opportunity when empty) and returns every
+/// progress message of the stream.
+pub async fn rescore(
+    server: &mut TestServer,
+    ids: &[&str],
+    only_stale: bool,
+    shortlist_size: u32,
+) -> Vec<proto::RescoreProgress> {
+    let mut stream = server
+        .matcher
+        .rescore(proto::RescoreRequest {
+            opportunity_ids: ids.iter().map(|s| s.to_string()).collect(),
+            shortlist_size,
+            only_stale,
+        })
+        .await
+        .expect("rescore starts")
+        .into_inner();
+    let mut messages = Vec::new();
+    while let Some(message) = stream.message().await.expect("progress") {
+        messages.push(message.progress.expect("every message carries progress"));
+    }
+    messages
+}
+
 pub fn ids(response: &proto::MatchResponse) -> Vec<&str> {
     response.candidates.iter().map(|c| c.alumnus_id.as_str()).collect()
 }

@@ -254,6 +254,27 @@ impl Engine {
         Ok((entries, histories))
     }
 
+    /// The opportunity's retrieval query and the best text score of the pool
+    /// Match would rank: text relevance is relative to it, so a few alumni
+    /// scored on their own (an alumnus's fits, tuning) score as in Match.
+    pub(super) fn best_text_score(
+        &self,
+        prepared: &PreparedOpportunity,
+        snapshot: &Snapshot,
+        cancel: &Cancellation,
+    ) -> Result<(RetrievalQuery, f32), EngineError> {
+        let query =
+            RetrievalQuery::for_opportunity(&prepared.opportunity, &self.taxonomy, false, self.index.morphology());
+        let best = self
+            .index
+            .retrieve(snapshot, &query, self.retrieval_pool, cancel)?
+            .hits
+            .iter()
+            .map(|h| h.bm25)
+            .fold(0.0f32, f32::max);
+        Ok((query, best))
+    }
+
     /// The retrieval stage of [`Engine::match_alumni`] alone (the BM25 query with the
     /// gates, top `retrieval_pool`), without reading records or re-ranking: for
     /// benchmarks that separate retrieval cost from ranking and transport cost.
@@ -323,21 +344,7 @@ impl Engine {
                     cancel.check()?;
                     let profile = active.profiles.profile(opportunity.kind);
                     let prepared = self.prepare(opportunity, &snapshot);
-                    let query = RetrievalQuery::for_opportunity(
-                        &prepared.opportunity,
-                        &self.taxonomy,
-                        false,
-                        self.index.morphology(),
-                    );
-                    // Text relevance is relative to the best of the pool Match
-                    // would rank, so the score here equals the one there.
-                    let best = self
-                        .index
-                        .retrieve(&snapshot, &query, self.retrieval_pool, cancel)?
-                        .hits
-                        .iter()
-                        .map(|h| h.bm25)
-                        .fold(0.0f32, f32::max);
+                    let (query, best) = self.best_text_score(&prepared, &snapshot, cancel)?;
                     let own = self.index.score_of(&snapshot, &query, &alumnus.id)?.unwrap_or(0.0);
                     let context = RankingContext {
                         opportunity: &prepared,

@@ -19,7 +19,6 @@ use super::{ActiveProfiles, Engine, EngineError};
 use crate::{
     cancel::Cancellation,
     domain::{OpportunityKind, OutcomeKind, Timestamp, outcome_grade},
-    index::RetrievalQuery,
     ranking::{
         self, PoolEntry, WeightProfile,
         fitting::{JudgedQuery, coordinate_ascent, mean_ndcg},
@@ -143,19 +142,7 @@ impl Engine {
                     }
                     let prepared = self.prepare(opportunity, &snapshot);
                     let context = self.ranking_context(&prepared, active.profiles.profile(kind), now, false)?;
-                    let query = RetrievalQuery::for_opportunity(
-                        &prepared.opportunity,
-                        &self.taxonomy,
-                        false,
-                        self.index.morphology(),
-                    );
-                    let best = self
-                        .index
-                        .retrieve(&snapshot, &query, self.retrieval_pool, cancel)?
-                        .hits
-                        .iter()
-                        .map(|h| h.bm25)
-                        .fold(0.0f32, f32::max);
+                    let (query, best) = self.best_text_score(&prepared, &snapshot, cancel)?;
                     let ids: Vec<&str> = grades.keys().copied().collect();
                     let records = self.store.get_alumni(&ids)?;
                     let summaries = self.store.outcome_summaries(&ids)?;

@@ -214,6 +214,25 @@ async fn metrics_are_prometheus_text_counting_calls_permits_documents_and_store_
         value(&scrape, "alumni_match_rescore_runs_active", &[("tenant", "default")]),
         Some(0.0)
     );
+    assert_eq!(
+        value(
+            &scrape,
+            "alumni_match_ranking_profile_version",
+            &[("tenant", "default")]
+        ),
+        Some(0.0),
+        "the base profiles until a tune"
+    );
+    for counter in [
+        "alumni_match_outcomes_recorded_total",
+        "alumni_match_contacts_refused_total",
+    ] {
+        assert_eq!(
+            value(&scrape, counter, &[("tenant", "default")]),
+            Some(0.0),
+            "{counter}"
+        );
+    }
     // Nothing from a request or a key: no alumnus id, no name, no secret.
     let key = std::fs::read_to_string(data.join("admin.key")).unwrap();
     for private in ["private-id", "Aiko", "nobody", key.trim()] {

@@ -210,7 +210,7 @@ fn render_engines(out: &mut Exposition, engines: &[(String, EngineStats)]) {
     out.family("alumni_match_tenants_open", "gauge", "Tenants whose engine is open.");
     out.sample("alumni_match_tenants_open", &[], engines.len() as f64);
     type Field = fn(&EngineStats) -> f64;
-    let families: [(&str, &str, &str, Field); 10] = [
+    let families: [(&str, &str, &str, Field); 13] = [
         (
             "alumni_match_documents",
             "gauge",
@@ -270,6 +270,24 @@ fn render_engines(out: &mut Exposition, engines: &[(String, EngineStats)]) {
             "counter",
             "Opportunities re-scored (shortlist stored, or left to a run that already had them) since start-up.",
             |s| s.rescore_opportunities_completed as f64,
+        ),
+        (
+            "alumni_match_ranking_profile_version",
+            "gauge",
+            "The tenant's ranking-profile version in force (0 = the server's base profiles; tune installs 1, 2, ...).",
+            |s| f64::from(s.profile_version),
+        ),
+        (
+            "alumni_match_outcomes_recorded_total",
+            "counter",
+            "Outcomes recorded since start-up (duplicates and refusals not counted).",
+            |s| s.outcomes_recorded as f64,
+        ),
+        (
+            "alumni_match_contacts_refused_total",
+            "counter",
+            "CONTACTED outcomes the tenant's contact policy refused since start-up (declined, not before, cap).",
+            |s| s.contacts_refused as f64,
         ),
     ];
     for (name, kind, help, field) in families {

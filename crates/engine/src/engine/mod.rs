@@ -101,6 +101,7 @@ pub struct Engine {
     in_flight: rescore::InFlight,
     jobs: rescore::Jobs,
     rescore_meter: stats::RescoreMeter,
+    outcome_meter: stats::OutcomeMeter,
 }
 
 impl Engine {

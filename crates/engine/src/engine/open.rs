@@ -134,6 +134,7 @@ impl Engine {
             in_flight: rescore::InFlight::default(),
             jobs: rescore::Jobs::default(),
             rescore_meter: Default::default(),
+            outcome_meter: Default::default(),
         })
     }
 

@@ -56,6 +56,12 @@ impl Engine {
                 Recorded::Refused(hold) => report.refused.push((index, hold)),
             }
         }
+        self.outcome_meter
+            .recorded
+            .fetch_add(u64::from(report.recorded), std::sync::atomic::Ordering::Relaxed);
+        self.outcome_meter
+            .refused
+            .fetch_add(report.refused.len() as u64, std::sync::atomic::Ordering::Relaxed);
         if outcomes
             .iter()
             .any(|o| matches!(o.kind, OutcomeKind::ReferralSubmitted | OutcomeKind::ReferralHired))

@@ -33,6 +33,19 @@ pub struct EngineStats {
     pub rescore_opportunities_planned: u64,
     /// Of those, the ones ranked and stored (or skipped because another run had them).
     pub rescore_opportunities_completed: u64,
+    /// The ranking-profile version in force (0 = the server's base profiles).
+    pub profile_version: u32,
+    /// Outcomes recorded since start-up (duplicates and refusals not counted).
+    pub outcomes_recorded: u64,
+    /// CONTACTED outcomes the contact policy refused since start-up.
+    pub contacts_refused: u64,
+}
+
+/// Counters of recorded outcomes, kept by the engine for [`EngineStats`].
+#[derive(Debug, Default)]
+pub(super) struct OutcomeMeter {
+    pub(super) recorded: AtomicU64,
+    pub(super) refused: AtomicU64,
 }
 
 /// Counters of re-score work, kept by the engine for [`EngineStats`].
@@ -86,6 +99,9 @@ impl Engine {
             rescore_runs_active: self.rescore_meter.active.load(Ordering::Relaxed),
             rescore_opportunities_planned: self.rescore_meter.planned.load(Ordering::Relaxed),
             rescore_opportunities_completed: self.rescore_meter.completed.load(Ordering::Relaxed),
+            profile_version: self.active_profiles().version,
+            outcomes_recorded: self.outcome_meter.recorded.load(Ordering::Relaxed),
+            contacts_refused: self.outcome_meter.refused.load(Ordering::Relaxed),
         }
     }
 }

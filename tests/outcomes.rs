@@ -67,17 +67,13 @@ async fn rescore(server: &mut TestServer, ids: &[&str]) {
 }
 
 async fn shortlist_ids(server: &mut TestServer, id: &str) -> Vec<String> {
-    let page = server
-        .matcher
-        .get_shortlist(proto::GetShortlistRequest {
-            opportunity_id: id.into(),
-            page_size: 1000,
-            ..Default::default()
-        })
+    server
+        .shortlist(id)
         .await
-        .expect("shortlist")
-        .into_inner();
-    page.candidates.into_iter().map(|c| c.alumnus_id).collect()
+        .candidates
+        .into_iter()
+        .map(|c| c.alumnus_id)
+        .collect()
 }
 
 /// Every candidate of a Match, page by page, `page` at a time.

@@ -34,16 +34,7 @@ async fn rescore(server: &mut TestServer, ids: &[&str], only_stale: bool) -> Vec
 }
 
 async fn shortlist(server: &mut TestServer, id: &str) -> proto::GetShortlistResponse {
-    server
-        .matcher
-        .get_shortlist(proto::GetShortlistRequest {
-            opportunity_id: id.into(),
-            page_size: 1000,
-            ..Default::default()
-        })
-        .await
-        .expect("shortlist")
-        .into_inner()
+    server.shortlist(id).await
 }
 
 async fn prepared(dir: &std::path::Path) -> TestServer {

@@ -150,6 +150,19 @@ impl TestServer {
             .expect("upsert opportunities");
     }
 
+    /// A stored shortlist, up to 1,000 candidates on one page.
+    pub async fn shortlist(&mut self, opportunity_id: &str) -> proto::GetShortlistResponse {
+        self.matcher
+            .get_shortlist(proto::GetShortlistRequest {
+                opportunity_id: opportunity_id.into(),
+                page_size: 1000,
+                ..Default::default()
+            })
+            .await
+            .expect("shortlist")
+            .into_inner()
+    }
+
     /// Matches a stored opportunity with explanations.
     pub async fn match_ids(&mut self, opportunity_id: &str, limit: u32) -> proto::MatchResponse {
         self.matcher

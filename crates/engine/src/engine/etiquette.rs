@@ -54,13 +54,43 @@ impl Engine {
         candidates.retain(|scored| {
             let alumnus = &scored.entry.alumnus;
             let history = histories.get(&alumnus.id).unwrap_or(&empty);
-            let standing = policy.standing(history, alumnus.consent.contact_not_before, opportunity_id, now);
-            if standing != (Standing::Clear { recent: 0 }) && standing.shown() {
-                standings.insert(alumnus.id.clone(), standing);
-            }
-            standing.shown()
+            let judged = Judged {
+                alumnus_id: &alumnus.id,
+                history,
+                not_before: alumnus.consent.contact_not_before,
+            };
+            judged.shown(&policy, opportunity_id, now, &mut standings)
         });
         standings
+    }
+}
+
+/// One candidate as the etiquette sees them.
+pub(super) struct Judged<'a> {
+    /// The alumnus.
+    pub alumnus_id: &'a str,
+    /// Their contacts and declines.
+    pub history: &'a ContactHistory,
+    /// Their own "not before" date.
+    pub not_before: Option<Timestamp>,
+}
+
+impl Judged<'_> {
+    /// Whether the candidate may be shown for `opportunity_id` at `now`; a
+    /// shown candidate's standing goes into `standings` when the answer must
+    /// say something of it (approached lately, or flagged).
+    pub(super) fn shown(
+        &self,
+        policy: &ContactPolicy,
+        opportunity_id: &str,
+        now: Timestamp,
+        standings: &mut Standings,
+    ) -> bool {
+        let standing = policy.standing(self.history, self.not_before, opportunity_id, now);
+        if standing.shown() && standing != (Standing::Clear { recent: 0 }) {
+            standings.insert(self.alumnus_id.to_owned(), standing);
+        }
+        standing.shown()
     }
 }
 

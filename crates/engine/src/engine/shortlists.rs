@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use super::{
     Engine, EngineError, RankedCandidate, ShortlistPage, ShortlistQuery,
-    etiquette::annotate,
+    etiquette::{Judged, annotate},
     paging::{self, Cursor, Listing, PageToken},
 };
 use crate::{
@@ -103,14 +103,14 @@ impl Engine {
         let mut standings = HashMap::new();
         let mut kept = Vec::with_capacity(shortlist.candidates.len());
         for ((entry, summary), not_before) in shortlist.candidates.into_iter().zip(summaries).zip(not_before) {
-            let standing = policy.standing(&summary.contacts, not_before, opportunity_id, now);
-            if !standing.shown() {
-                continue;
+            let judged = Judged {
+                alumnus_id: &entry.alumnus_id,
+                history: &summary.contacts,
+                not_before,
+            };
+            if judged.shown(&policy, opportunity_id, now, &mut standings) {
+                kept.push(entry);
             }
-            if standing != (Standing::Clear { recent: 0 }) {
-                standings.insert(entry.alumnus_id.clone(), standing);
-            }
-            kept.push(entry);
         }
         shortlist.candidates = kept;
         Ok(ShortlistView {

@@ -147,8 +147,10 @@ fn summary_from<'a>(keys: impl Iterator<Item = &'a str>) -> OutcomeSummary {
         match kind {
             OutcomeKind::Contacted => summary.contacts.contacts.push((opportunity.to_owned(), at)),
             OutcomeKind::Declined => summary.contacts.declined.push(opportunity.to_owned()),
-            OutcomeKind::ReferralSubmitted => summary.referrals.submitted += 1,
-            OutcomeKind::ReferralHired => summary.referrals.hired += 1,
+            OutcomeKind::ReferralSubmitted => {
+                summary.referrals.submitted = summary.referrals.submitted.saturating_add(1)
+            }
+            OutcomeKind::ReferralHired => summary.referrals.hired = summary.referrals.hired.saturating_add(1),
             _ => {}
         }
     }
@@ -366,6 +368,21 @@ impl Store {
             }
             sort_by_time(&mut out);
             Ok(out)
+        })
+    }
+
+    /// The tenant's referrals and their hires, counted from the keys alone (no
+    /// record decoded), for the REFERRAL model's mean.
+    pub fn referral_totals(&self) -> Result<ReferralRecord, StoreError> {
+        self.handle.read(|db| {
+            let txn = db.begin_read().or_store()?;
+            let table = txn.open_table(OUTCOMES).or_store()?;
+            let mut keys = Vec::new();
+            for entry in table.iter().or_store()? {
+                let (key, _) = entry.or_store()?;
+                keys.push(key.value().to_owned());
+            }
+            Ok(summary_from(keys.iter().map(String::as_str)).referrals)
         })
     }
 
